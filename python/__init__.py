@@ -1,0 +1,1 @@
+"""flow-sdk: build Estuary Flow connectors in Python."""
