@@ -60,7 +60,10 @@ def iter_json_lines(stream: BinaryIO) -> Iterator[tuple[int, bytes]]:
             return
         number += 1
         if len(line) > MAX_MESSAGE_BYTES:
-            raise ProtocolError(f"line {number}: message of {len(line)} bytes exceeds the limit of {MAX_MESSAGE_BYTES}")
+            raise ProtocolError(
+                f"line {number}: message of {len(line)} bytes exceeds the limit of {MAX_MESSAGE_BYTES}",
+                fields={"position": number},
+            )
         stripped = line.strip()
         if stripped:
             yield number, stripped
@@ -77,17 +80,22 @@ def iter_proto_frames(stream: BinaryIO) -> Iterator[tuple[int, bytes]]:
         number += 1
         if len(header) < 4:
             raise ProtocolError(
-                f"message {number}: stream ended inside a length prefix ({len(header)} of 4 bytes)"
+                f"message {number}: stream ended inside a length prefix ({len(header)} of 4 bytes)",
+                fields={"position": number},
             )
         (size,) = _LEN.unpack(header)
         if size > MAX_MESSAGE_BYTES:
             raise ProtocolError(
                 f"message {number}: length prefix {size} exceeds the limit of {MAX_MESSAGE_BYTES}"
-                " (is the peer writing JSON? set the codec to match)"
+                " (is the peer writing JSON? set the codec to match)",
+                fields={"position": number},
             )
         payload = read(size) if size else b""
         if len(payload) < size:
-            raise ProtocolError(f"message {number}: stream ended after {len(payload)} of {size} payload bytes")
+            raise ProtocolError(
+                f"message {number}: stream ended after {len(payload)} of {size} payload bytes",
+                fields={"position": number},
+            )
         yield number, payload
 
 
@@ -136,7 +144,12 @@ class MessageReader:
         return self
 
     def __next__(self) -> dict[str, Any]:
-        number, frame = next(self._frames)
+        try:
+            number, frame = next(self._frames)
+        except ProtocolError as exc:
+            # Framing errors happen before a frame is handed out; keep `position` in step with the message.
+            self.position = int(str(exc.fields.get("position", self.position + 1)))
+            raise
         self.position = number
         return self._decode(number, frame)
 

@@ -69,7 +69,8 @@ def test_secrets_never_reach_stderr() -> None:
     proc = run_snippet(
         """
         log.register_secrets(["hunter2-password"])
-        log.get_logger("x").warning("connecting with hunter2-password", extra={"fields": {"dsn": "pw=hunter2-password"}})
+        fields = {"fields": {"dsn": "pw=hunter2-password"}}
+        log.get_logger("x").warning("connecting with hunter2-password", extra=fields)
         def main():
             raise errors.ConfigError("login failed for password hunter2-password")
         entrypoint.run(main)
