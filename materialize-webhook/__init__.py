@@ -1,0 +1,1 @@
+"""materialize-webhook: POSTs batches of documents to an HTTP endpoint (at-least-once)."""

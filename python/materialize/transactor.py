@@ -1,0 +1,101 @@
+"""The transactor: what a connector implements to load and store documents in one session.
+
+The SDK drives it (one design, pull-based iterators):
+
+* `load(loads, loaded)` once per transaction, after the transaction's acknowledgement is done.
+  `loads` yields every `Load` of the transaction and ends at the runtime's `flush`. Answer any
+  key at any time with `loaded(binding, key, doc)`: as each load arrives, or in batches, or all
+  after the iterator is exhausted; `load` must answer everything before it returns. Keys that
+  don't exist are simply never answered. Each requested key is answered at most once (the SDK
+  checks). Loads left unconsumed when `load` returns count as not found.
+* `store(stores)` once per transaction, after `flushed`. `stores` yields every `Store` and ends
+  at the runtime's `startCommit`; stream them into the destination (COPY, a staged file, HTTP
+  batches...) without collecting them. `store` must consume the whole iterator.
+* The strategy base class (`Transactional`, `IdempotentReplay`, `AtLeastOnce` in
+  `flow_sdk.materialize.strategies`) decides what happens at open, startCommit and acknowledge,
+  through the hooks it documents; a connector subclasses exactly one of them.
+
+Per-document objects are plain slotted dataclasses built straight from orjson output: no model
+validation on this path.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import ConnectorError
+
+
+@dataclass(slots=True)
+class Load:
+    """A request to load the current document of `key` for `binding`."""
+
+    binding: int
+    key: list[Any]
+
+
+@dataclass(slots=True)
+class Store:
+    """One document to store: key and value fields in field-selection order, and the full document.
+
+    `exists`: the runtime loaded or stored this key before (update, not insert).
+    `delete`: the document is a deletion tombstone (implies `exists`).
+    """
+
+    binding: int
+    key: list[Any]
+    values: list[Any]
+    doc: Any
+    exists: bool
+    delete: bool
+
+
+# loaded(binding, key, doc): `doc` is a JSON value, or bytes/bytearray of JSON text passed through as is.
+Loaded = Callable[[int, Sequence[Any], Any], None]
+# A ConnectorState in Flow JSON form: {"updated": <json>, "mergePatch": true}.
+ConnectorState = dict[str, Any]
+
+
+def merge_patch_state(updated: Any) -> ConnectorState:
+    """A ConnectorState that the runtime merges (RFC 7396) into the previous state."""
+    return {"updated": updated, "mergePatch": True}
+
+
+class Transactor(ABC):
+    """Base of every strategy: the per-session object the SDK drives. See the module docstring."""
+
+    def load(self, loads: Iterator[Load], loaded: Loaded) -> None:
+        """Answer loads; the default is for connectors whose bindings are all delta updates."""
+        for load in loads:
+            raise ConnectorError(
+                f"this connector can't load documents (binding {load.binding} is not in delta-updates mode)"
+            )
+
+    @abstractmethod
+    def store(self, stores: Iterator[Store]) -> None:
+        """Consume every store of the transaction (see the module docstring)."""
+
+    def flushed(self, flush: Mapping[str, Any]) -> ConnectorState | None:
+        """Called after loads are answered, before `flushed` is sent; may return connector state."""
+        return None
+
+    def close(self) -> None:
+        """Release destination resources at the end of the session (also called after errors)."""
+        return None
+
+    # -- driven by the SDK; implemented by the strategy classes ------------------------------
+
+    @abstractmethod
+    def session_open(self, open_request: Mapping[str, Any]) -> dict[str, Any]:
+        """Recover at open; returns the `opened` body."""
+
+    @abstractmethod
+    def session_acknowledge(self, acknowledge: Mapping[str, Any]) -> ConnectorState | None:
+        """The previous commit is durable in the recovery log; returns the `acknowledged` state."""
+
+    @abstractmethod
+    def session_start_commit(self, start_commit: Mapping[str, Any]) -> ConnectorState | None:
+        """All stores are in; commit (or stage) them; returns the `startedCommit` state."""
