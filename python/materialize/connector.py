@@ -9,6 +9,7 @@ from typing import Any, BinaryIO, ClassVar, NoReturn
 from .. import log
 from ..config import validate_config
 from ..entrypoint import run as run_entrypoint
+from ..grpc_server import grpc_address, serve_forever
 from ..stdio import Codec, MessageReader, MessageWriter, claim_stdout, resolve_codec, stdin_binary
 from .session import PROTOCOL_VERSION, Session
 from .transactor import Transactor
@@ -74,6 +75,9 @@ def run(connector: Connector) -> NoReturn:
 
     def main() -> int:
         log.configure()
+        address = grpc_address()
+        if address:
+            return serve_forever("materialize", connector.serve, address)
         codec = resolve_codec()
         out = claim_stdout()
         return connector.serve(stdin_binary(), out, codec)
