@@ -62,7 +62,9 @@ class Session:
         self.protocol = MaterializeProtocol()
         self.transactor: Transactor | None = None
         self._stash: Mapping[str, Any] | None = None  # the flush/startCommit that ended an iterator
-        self._pending_loads: set[bytes] = set()
+        # Requested but unanswered loads, as canonical JSON text of [binding, key]. Text, not orjson's
+        # bytes: those keep a larger allocation alive, which costs kilobytes per pending key.
+        self._pending_loads: set[str] = set()
         json_codec = writer.codec is Codec.JSON
         self._json = json_codec
         self._prefixes: list[bytes] = []
@@ -76,7 +78,7 @@ class Session:
 
     def loaded(self, binding: int, key: Sequence[Any], doc: Any) -> None:
         """Write one `loaded` response (the callback handed to `Transactor.load`)."""
-        token = orjson.dumps([binding, key])
+        token = orjson.dumps([binding, key]).decode()
         try:
             self._pending_loads.remove(token)
         except KeyError:
@@ -117,7 +119,7 @@ class Session:
                 body = msg["load"]
                 binding = body.get("binding", 0)
             key = _key_of(body, "load")
-            pending.add(orjson.dumps([binding, key]))
+            pending.add(orjson.dumps([binding, key]).decode())
             yield Load(binding, key)
 
     def _stores(self) -> Iterator[Store]:

@@ -38,7 +38,8 @@ def hashable_key(components: list[Any]) -> Any:
     if all(isinstance(c, str | int | float | bool) or c is None for c in components):
         # bool and int would collide (True == 1); tag the type so they stay distinct keys.
         return tuple((type(c).__name__, c) for c in components)
-    return orjson.dumps(components, option=orjson.OPT_SORT_KEYS)
+    # Text, not bytes: orjson's bytes results keep a larger allocation alive for as long as they live.
+    return orjson.dumps(components, option=orjson.OPT_SORT_KEYS).decode()
 
 
 class Combiner:

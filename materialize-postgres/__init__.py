@@ -1,0 +1,1 @@
+"""materialize-postgres: an exactly-once PostgreSQL materialization (fenced, transactional commits)."""
