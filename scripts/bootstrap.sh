@@ -20,6 +20,10 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     fi
     echo "$want" > "$stamp"
 fi
-# mypy resolves `flow_sdk` through this link to the mapped source folder.
+# mypy resolves `flow_sdk` through this link to the mapped source folder, and checks each
+# connector folder (named like Flow's connectors, with a hyphen) under an importable alias.
 mkdir -p .build/typecheck
 ln -sfn ../../python .build/typecheck/flow_sdk
+for dir in source-* materialize-*; do
+    [ -f "$dir/__init__.py" ] && ln -sfn "../../$dir" ".build/typecheck/${dir//-/_}"
+done

@@ -5,7 +5,11 @@ cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 echo "== ruff"
 .venv/bin/ruff check .
-echo "== mypy (strict, flow_sdk)"
-MYPYPATH=.build/typecheck .venv/bin/mypy -p flow_sdk
+echo "== mypy (strict: flow_sdk and the connectors)"
+packages=(-p flow_sdk)
+for link in .build/typecheck/source_* .build/typecheck/materialize_*; do
+    [ -e "$link" ] && packages+=(-p "$(basename "$link")")
+done
+MYPYPATH=.build/typecheck .venv/bin/mypy "${packages[@]}"
 echo "== pytest"
 .venv/bin/pytest "$@"
