@@ -214,9 +214,16 @@ class MessageWriter:
     def flush(self) -> None:
         """Write out everything buffered and flush the stream."""
         if self._buffer:
-            self._stream.write(self._buffer)
+            write_all(self._stream, self._buffer)
             self._buffer.clear()
         self._stream.flush()
+
+
+def write_all(stream: BinaryIO, data: bytes | bytearray) -> None:
+    """Write every byte: a raw stream's write() may take only part (e.g. interrupted by a signal)."""
+    with memoryview(data) as view:
+        while view:
+            view = view[stream.write(view) :]
 
 
 def claim_stdout() -> BinaryIO:
@@ -229,7 +236,8 @@ def claim_stdout() -> BinaryIO:
     protocol_fd = os.dup(1)
     os.dup2(2, 1)
     sys.stdout = sys.stderr
-    return os.fdopen(protocol_fd, "wb", buffering=0)
+    # Buffered: BufferedWriter.write() always takes the whole message, retrying partial writes.
+    return os.fdopen(protocol_fd, "wb", buffering=1 << 16)
 
 
 def stdin_binary() -> BinaryIO:

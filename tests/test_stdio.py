@@ -154,3 +154,28 @@ def test_resolve_codec(monkeypatch: pytest.MonkeyPatch) -> None:
     assert resolve_codec("json") is Codec.JSON
     with pytest.raises(ConfigError, match="unknown codec 'xml'"):
         resolve_codec("xml")
+
+
+class StingyRaw(io.RawIOBase):
+    """A raw sink that accepts at most 7 bytes per write(), as a pipe interrupted by signals may."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b: Any) -> int:
+        chunk = bytes(b[:7])
+        self.data += chunk
+        return len(chunk)
+
+
+def test_writer_survives_partial_writes_of_a_raw_stream() -> None:
+    sink = StingyRaw()
+    writer = MessageWriter(sink, Codec.JSON, "capture", "response")  # type: ignore[arg-type]
+    messages = [{"captured": {"binding": 1, "doc": {"n": n, "pad": "x" * n}}} for n in range(50)]
+    for message in messages:
+        writer.write(message)
+    writer.flush()
+    assert [orjson.loads(line) for line in bytes(sink.data).splitlines()] == messages

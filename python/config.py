@@ -1,0 +1,109 @@
+"""Connector configuration: validation against the connector's JSON schema, and its secrets.
+
+Every violation is reported with the JSON pointer of the offending value. Values of fields
+marked `secret: true` (or Airbyte's `airbyte_secret: true`) are registered with the logger's
+redaction and never quoted in a message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+import jsonschema
+from jsonschema.exceptions import ValidationError
+
+from . import log
+from .errors import ConfigError
+
+SECRET_ANNOTATIONS = ("secret", "airbyte_secret")
+
+
+def pointer(path: Iterable[Any]) -> str:
+    """The RFC 6901 JSON pointer of a path of keys and indices ('' is the document root)."""
+    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
+
+
+def _subschemas(schema: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    for keyword in ("oneOf", "anyOf", "allOf"):
+        for alternative in schema.get(keyword, ()) or ():
+            if isinstance(alternative, Mapping):
+                yield alternative
+
+
+def _is_secret(schema: Mapping[str, Any]) -> bool:
+    return any(schema.get(name) is True for name in SECRET_ANNOTATIONS)
+
+
+def secret_locations(config: Any, schema: Mapping[str, Any], at: str = "") -> Iterator[tuple[str, Any]]:
+    """Yield (pointer, value) for every value of `config` that the schema marks secret."""
+    if _is_secret(schema):
+        yield at, config
+        return
+    for alternative in _subschemas(schema):
+        yield from secret_locations(config, alternative, at)
+    if isinstance(config, dict):
+        properties = schema.get("properties") or {}
+        for key, value in config.items():
+            sub = properties.get(key)
+            if sub is None and isinstance(schema.get("additionalProperties"), Mapping):
+                sub = schema["additionalProperties"]
+            if isinstance(sub, Mapping):
+                yield from secret_locations(value, sub, at + pointer([key]))
+    elif isinstance(config, list) and isinstance(schema.get("items"), Mapping):
+        for index, item in enumerate(config):
+            yield from secret_locations(item, schema["items"], at + pointer([index]))
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+    elif value is not None and not isinstance(value, bool):
+        yield str(value)
+
+
+def register_config_secrets(config: Any, schema: Mapping[str, Any]) -> list[str]:
+    """Register every secret value of `config` for redaction; return the secret pointers."""
+    found = list(secret_locations(config, schema))
+    log.register_secrets(s for _, value in found for s in _strings(value))
+    return [at for at, _ in found]
+
+
+def _describe(error: ValidationError, secret_pointers: list[str]) -> str:
+    """One line about a violation; the offending value is quoted only if it holds no secret."""
+    at = pointer(error.absolute_path)
+    # Secret inside the value (an ancestor's message may print it), or the value inside a secret.
+    holds_secret = any(at == s or at.startswith(s + "/") or s.startswith(at + "/") for s in secret_pointers)
+    if not holds_secret:
+        return log.redact(f"{at or '(root)'}: {error.message}")
+    # jsonschema's messages quote the instance: say what rule failed without showing the value.
+    rule = error.validator
+    if rule == "required" or rule == "additionalProperties":
+        return log.redact(f"{at or '(root)'}: {error.message}")
+    return f"{at or '(root)'}: value (secret, withheld) fails {rule!r} {error.validator_value!r}"
+
+
+def validate_config(config: Any, schema: dict[str, Any], *, what: str = "endpoint config") -> Any:
+    """Check `config` against `schema`; raise ConfigError listing every violation with its pointer."""
+    secret_pointers = register_config_secrets(config, schema)
+    validator_cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
+    try:
+        validator_cls.check_schema(schema)
+    except jsonschema.SchemaError as exc:
+        raise ConfigError(f"the connector's {what} schema is itself invalid: {exc.message}") from None
+    validator = validator_cls(schema, format_checker=validator_cls.FORMAT_CHECKER)
+    errors = sorted(validator.iter_errors(config), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+    if errors:
+        lines = [_describe(error, secret_pointers) for error in errors]
+        raise ConfigError(
+            f"invalid {what}: " + "; ".join(lines),
+            fields={"violations": [{"pointer": pointer(e.absolute_path), "message": line}
+                                   for e, line in zip(errors, lines, strict=True)]},
+        )
+    return config
