@@ -75,8 +75,12 @@ def stream_session(serve: Serve, requests: Iterator[_Message], response_type: An
             pass  # the session ended first, or the client went away: the session sees EOF
 
     def run() -> None:
+        # The request side is not closed here: the session's reader thread may still be blocked
+        # reading it, and closing a buffered reader under a blocked read waits for that read. It
+        # reaches EOF (and is released) when the RPC ends and `feed` closes the write end.
+        source = os.fdopen(stdin_r, "rb")
         try:
-            with os.fdopen(stdin_r, "rb") as source, os.fdopen(stdout_w, "wb") as sink:
+            with os.fdopen(stdout_w, "wb") as sink:
                 outcome["code"] = serve(source, sink, Codec.PROTO)
         except BaseException as exc:  # reported to the client below
             outcome["error"] = exc

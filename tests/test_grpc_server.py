@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -124,3 +125,64 @@ def test_connector_main_serves_grpc_when_asked(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_capture_session_over_grpc() -> None:
+    from flow_sdk.capture import serve as capture_serve
+    from flow_sdk.proto import capture_pb2, capture_pb2_grpc
+
+    source = importlib.import_module("source-bigdata.connector")
+    connector = next(
+        v() for v in vars(source).values() if isinstance(v, type) and v.__module__ == source.__name__
+        and hasattr(v, "streams")
+    )
+    server, port = make_server("capture", lambda i, o, c: capture_serve(connector, i, o, c))
+    server.start()
+    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+    try:
+        stub = capture_pb2_grpc.ConnectorStub(channel)
+        config = {"data_name": "grpc", "seed": 1, "records_per_stream": 25, "records_per_cursor": 5}
+        (spec,) = stub.Capture(iter([protojson.flow_json_to_message({"spec": {"connectorType": "IMAGE"}},
+                                                                     capture_pb2.Request)]))
+        assert protojson.message_to_flow_json(spec)["spec"]["configSchema"]["title"] == "Big Data Spec"
+
+        collection = {"name": "acme/users", "key": ["/id"], "writeSchema": {"type": "object"}}
+        open_request = {
+            "open": {
+                "capture": {
+                    "name": "acme/source",
+                    "connectorType": "LOCAL",
+                    "config": config,
+                    "bindings": [
+                        {
+                            "resourceConfig": {
+                                "stream": "users",
+                                "syncMode": "incremental",
+                                "cursorField": ["updated_at"],
+                            },
+                            "resourcePath": ["users"],
+                            "collection": collection,
+                            "stateKey": "users",
+                        }
+                    ],
+                },
+                "range": {"keyEnd": 4294967295, "rClockEnd": 4294967295},
+                "state": {},
+            }
+        }
+        done = threading.Event()
+
+        def requests() -> Iterator[capture_pb2.Request]:
+            # Like Flow's runtime, keep the request stream open: its end would stop the session.
+            yield protojson.flow_json_to_message(open_request, capture_pb2.Request)
+            done.wait(60)
+
+        responses = [protojson.message_to_flow_json(r) for r in stub.Capture(requests())]
+        done.set()
+        kinds = [next(iter(r)) for r in responses]
+        assert kinds[0] == "opened" and kinds[-1] == "checkpoint"
+        ids = [r["captured"]["doc"]["id"] for r in responses if "captured" in r]
+        assert ids == list(range(1, 26))
+    finally:
+        channel.close()
+        server.stop(grace=None)

@@ -12,6 +12,7 @@ from typing import Any, BinaryIO, ClassVar, cast
 from .. import entrypoint, log
 from ..config import validate_config
 from ..errors import ConfigError, ProtocolError
+from ..grpc_server import grpc_address, serve_forever
 from ..stdio import Codec, MessageReader, MessageWriter, claim_stdout, resolve_codec
 from .protocol import CaptureProtocol
 from .session import Session, Stopped, run_writer
@@ -246,6 +247,9 @@ def run(connector: Connector, codec: str | None = None) -> None:
 
     def main() -> int:
         log.configure()
+        address = grpc_address()
+        if address:
+            return serve_forever("capture", lambda i, o, c: serve(connector, i, o, c), address)
         resolved = resolve_codec(codec)
         stdout = claim_stdout()
         # Not sys.stdin: a daemon thread blocked in it would abort interpreter shutdown.
