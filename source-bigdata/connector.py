@@ -33,6 +33,9 @@ CONFIG_SCHEMA: dict[str, Any] = {
         "records_per_checkpoint": {"type": "integer", "title": "Records per Checkpoint", "minimum": 1,
                                    "description": "Upper bound of records committed by one checkpoint (it closes at "
                                    "the next updated_at boundary).", "default": 5000},
+        "key_space": {"type": "integer", "title": "Key Space", "minimum": 0, "default": 0,
+                      "description": "When above 0, record n gets id (n - 1) % key_space + 1, so later records "
+                      "update existing keys (the cursor still increases); 0 gives every record its own id."},
         "explicit_acknowledgements": {"type": "boolean", "title": "Explicit Acknowledgements", "default": False,
                                       "description": "Ask the runtime to acknowledge checkpoints, and keep at most "
                                       "4 unacknowledged."},
@@ -92,16 +95,17 @@ class BigDataStream(Stream):
         self.seed = generator.stream_seed(int(config.get("seed", 42)), config["data_name"], name)
         self.total = int(config.get("records_per_stream", 10000))
         self.per_cursor = int(config.get("records_per_cursor", 10))
+        self.key_space = int(config.get("key_space", 0))
         self.generate = generator.GENERATORS[name]
 
     def snapshot(self) -> Iterable[dict[str, Any]]:
         """Every record."""
-        return self.generate(self.seed, 1, self.total + 1, self.per_cursor)
+        return self.generate(self.seed, 1, self.total + 1, self.per_cursor, self.key_space)
 
     def incremental(self, cursor: Any | None) -> Iterable[dict[str, Any]]:
         """Records with updated_at greater than `cursor`."""
         start = generator.first_after(cursor, self.per_cursor)
-        return self.generate(self.seed, start, self.total + 1, self.per_cursor)
+        return self.generate(self.seed, start, self.total + 1, self.per_cursor, self.key_space)
 
 
 class BigData(StreamsConnector):

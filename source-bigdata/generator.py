@@ -4,6 +4,10 @@ Record `n` (1-based) of a stream is a pure function of (seed, stream, n), so any
 records can be produced without replaying the ones before it. `updated_at` (the cursor) is
 `BASE_TIME + (n - 1) // records_per_cursor`: it never decreases, and consecutive records
 share a value, as a real API's timestamps do.
+
+With a `key_space` K > 0, record `n` gets id `(n - 1) % K + 1`: after the first K records every
+record updates an existing key, while the cursor keeps increasing (0, the default: id = n).
+Integer fields such as `orders.items` (always >= 1) are suitable for a `sum` reduction per key.
 """
 
 from __future__ import annotations
@@ -45,14 +49,19 @@ def cursor_of(n: int, per_cursor: int) -> int:
     return BASE_TIME + (n - 1) // per_cursor
 
 
-def users(seed: int, start: int, stop: int, per_cursor: int) -> Iterator[dict[str, Any]]:
+def key_of(n: int, key_space: int) -> int:
+    """The id of record `n` (`n` itself unless a key space makes later records update earlier ids)."""
+    return (n - 1) % key_space + 1 if key_space > 0 else n
+
+
+def users(seed: int, start: int, stop: int, per_cursor: int, key_space: int = 0) -> Iterator[dict[str, Any]]:
     """Records start..stop-1 of the `users` stream."""
     names, emails, countries = _NAMES, _EMAILS, _COUNTRIES
     for n in range(start, stop):
         h = ((n * _GOLDEN) ^ seed) & _MASK
         i = h & 4095
         yield {
-            "id": n,
+            "id": (n - 1) % key_space + 1 if key_space > 0 else n,
             "updated_at": BASE_TIME + (n - 1) // per_cursor,
             "name": names[i],
             "email": emails[i],
@@ -62,13 +71,13 @@ def users(seed: int, start: int, stop: int, per_cursor: int) -> Iterator[dict[st
         }
 
 
-def orders(seed: int, start: int, stop: int, per_cursor: int) -> Iterator[dict[str, Any]]:
+def orders(seed: int, start: int, stop: int, per_cursor: int, key_space: int = 0) -> Iterator[dict[str, Any]]:
     """Records start..stop-1 of the `orders` stream."""
     currencies, statuses = _CURRENCIES, _STATUSES
     for n in range(start, stop):
         h = ((n * _GOLDEN) ^ seed) & _MASK
         yield {
-            "id": n,
+            "id": (n - 1) % key_space + 1 if key_space > 0 else n,
             "updated_at": BASE_TIME + (n - 1) // per_cursor,
             "user_id": (h & 0xFFFF) + 1,
             "amount": (h >> 10) % 100000 / 100.0,
@@ -78,13 +87,13 @@ def orders(seed: int, start: int, stop: int, per_cursor: int) -> Iterator[dict[s
         }
 
 
-def events(seed: int, start: int, stop: int, per_cursor: int) -> Iterator[dict[str, Any]]:
+def events(seed: int, start: int, stop: int, per_cursor: int, key_space: int = 0) -> Iterator[dict[str, Any]]:
     """Records start..stop-1 of the `events` stream."""
     kinds, sessions = _KINDS, _SESSIONS
     for n in range(start, stop):
         h = ((n * _GOLDEN) ^ seed) & _MASK
         yield {
-            "id": n,
+            "id": (n - 1) % key_space + 1 if key_space > 0 else n,
             "updated_at": BASE_TIME + (n - 1) // per_cursor,
             "user_id": (h & 0xFFFF) + 1,
             "kind": kinds[(h >> 5) & 7],
@@ -94,7 +103,7 @@ def events(seed: int, start: int, stop: int, per_cursor: int) -> Iterator[dict[s
         }
 
 
-GENERATORS: dict[str, Callable[[int, int, int, int], Iterator[dict[str, Any]]]] = {
+GENERATORS: dict[str, Callable[[int, int, int, int, int], Iterator[dict[str, Any]]]] = {
     "users": users,
     "orders": orders,
     "events": events,

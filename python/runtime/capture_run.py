@@ -12,27 +12,97 @@ one append. Schema validation (compiled, see `doc_validation`) runs per sealed b
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import fcntl
 import gc
+import os
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import quote
 
 import orjson
 
-from ..errors import ConnectorError, ProtocolError
-from . import raw, recovery_log, specs
+from ..errors import ConfigError, ConnectorError, ProtocolError
+from . import raw, specs
 from .catalog import Catalog
 from .connector_process import ConnectorProcess
 from .doc_validation import SchemaValidator
-from .journal import JournalWriter, journal_path
+from .journal import JournalWriter, file_name, journal_path
 from .progress import Progress
 from .recovery_log import RecoveryLog
 
 SESSION_VARIANTS = ("captured", "checkpoint", "sourcedSchema", "backfillBegin", "backfillComplete")
+
+# 100 ns intervals between the UUID epoch (1582-10-15) and the Unix epoch.
+UUID_EPOCH_OFFSET = 0x01B21DD213814000
+_HEX4 = [format(i, "04x") for i in range(1 << 16)]
+
+
+class UuidStamper:
+    """Stamps documents with Flow's `/_meta/uuid`: a v1 UUID whose timestamp is the publish time.
+
+    The clock is read once per transaction (`next_transaction`); each document then takes the
+    next 100 ns tick, so UUIDs are unique and ordered within a producer and the timestamp is the
+    transaction's publish time to within a few milliseconds. The node is a random producer id
+    (multicast bit set, as RFC 4122 asks of random nodes), the clock sequence carries Flow's
+    OUTSIDE_TXN flags (0) under the RFC variant bits.
+
+    Cheap by construction: documents are stamped in runs that stay inside one aligned block of
+    65,536 ticks, whose UUIDs differ only in the last 4 hex digits of time_low: a table of
+    those digits joined with the fixed tail (rebuilt when time_mid changes, every ~7 minutes)
+    makes each UUID one string concatenation.
+    """
+
+    def __init__(self, producer: bytes | None = None) -> None:
+        node = bytearray(producer if producer is not None else os.urandom(6))
+        node[0] |= 0x01
+        self._node = node.hex()
+        self._clock = 0  # the next tick to hand out
+        self._fresh = True
+        self._block = -1
+        self._suffixes: list[str] = []
+
+    def next_transaction(self) -> None:
+        """The next documents belong to a new transaction: read the wall clock again."""
+        self._fresh = True
+
+    def _tail_table(self, high: int) -> list[str]:
+        if high != self._block:
+            # `high`: the tick's bits above time_low (time_mid and time_hi), fixed for ~7 minutes.
+            tail = f"-{high & 0xFFFF:04x}-{(high >> 16) & 0x0FFF | 0x1000:04x}-8000-{self._node}"
+            self._suffixes = [h + tail for h in _HEX4]
+            self._block = high
+        return self._suffixes
+
+    def stamp(self, docs: list[Any]) -> None:
+        """Set `/_meta/uuid` of each document (keeping other `_meta` fields, e.g. `op`)."""
+        if self._fresh:
+            self._clock = max(self._clock, time.time_ns() // 100 + UUID_EPOCH_OFFSET)
+            self._fresh = False
+        done, total = 0, len(docs)
+        while done < total:
+            clock = self._clock
+            room = 0x10000 - (clock & 0xFFFF)
+            take = min(room, total - done)
+            suffixes = self._tail_table(clock >> 32)
+            head = _HEX4[(clock >> 16) & 0xFFFF]
+            low = clock & 0xFFFF
+            for doc, meta in zip(
+                docs[done : done + take], [{"uuid": head + s} for s in suffixes[low : low + take]], strict=True
+            ):
+                found = doc.setdefault("_meta", meta)
+                if found is not meta:
+                    if type(found) is dict:
+                        found["uuid"] = meta["uuid"]
+                    else:
+                        doc["_meta"] = meta
+            self._clock = clock + take
+            done += take
 
 
 @dataclass(frozen=True)
@@ -178,9 +248,11 @@ class CaptureSession:
         state: dict[str, Any],
         progress: Progress | None = None,
         should_stop: Callable[[], bool] = lambda: False,
+        stamper: UuidStamper | None = None,
     ) -> None:
         self.process = process
         self.targets = list(targets)
+        self.stamper = stamper
         self.sink = sink
         self.state = state
         self.progress = progress
@@ -232,10 +304,14 @@ class CaptureSession:
         message_iter = None if json_codec else proc.messages()
         dumps = orjson.dumps
 
+        stamp = self.stamper.stamp if self.stamper is not None else None
+
         def encode_batch() -> None:
             for b, docs in batch.items():
                 if docs:
                     self._validate(b, docs)
+                    if stamp is not None:
+                        stamp(docs)  # after validation: the write schema describes the captured document
                     pending[b].append(b"\n".join(map(dumps, docs)) + b"\n")
                     pending_counts[b] += len(docs)
                     docs.clear()
@@ -299,6 +375,8 @@ class CaptureSession:
                 sealed = {b: [] for b in range(nbind)}
                 sealed_counts = dict.fromkeys(range(nbind), 0)
                 sealed_states = []
+                if self.stamper is not None:
+                    self.stamper.next_transaction()
                 proc.touch()  # our own commit time is not the connector's silence
                 if self.should_stop():
                     result.stopped = True
@@ -383,6 +461,7 @@ def run_sessions(
     progress: Progress | None = None,
     should_stop: Callable[[], bool] = lambda: False,
     stop_when_idle: bool = False,
+    stamper: UuidStamper | None = None,
 ) -> SessionResult:
     """Run sessions one after another, each reopened with the reduced state; totals in the result.
 
@@ -396,7 +475,8 @@ def run_sessions(
             time.sleep(interval_seconds)
         with start() as process:
             session = CaptureSession(
-                process, targets, sink, state=total.state, progress=progress, should_stop=should_stop
+                process, targets, sink, state=total.state, progress=progress, should_stop=should_stop,
+                stamper=stamper,
             )
             result = session.run(open_request_with_state(open_request, total.state))
             if progress is not None:
@@ -413,6 +493,9 @@ def run_sessions(
             break
         if stop_when_idle and result.documents == 0:
             break
+        if should_stop():
+            total.stopped = True
+            break
     return total
 
 
@@ -420,9 +503,42 @@ def run_sessions(
 # Setting a capture up from a catalog, and the durable (journal + recovery log) sink.
 
 
-def prepare(catalog: Catalog, name: str, start: Callable[[], ConnectorProcess]) -> tuple[dict[str, Any], list[Target]]:
-    """Validate a catalog capture with its connector; return its `open` request and binding targets."""
-    paths = raw.validate(catalog, name, start)
+@contextlib.contextmanager
+def collection_lock(state_dir: str | Path, collection: str) -> Iterator[None]:
+    """Hold the lock of one collection's journal: one capture writes it at a time (fails at once if held)."""
+    path = Path(state_dir) / f"capture-{file_name(collection)}.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ConfigError(
+                f"collection {collection!r} is being captured by another run over {state_dir}"
+            ) from None
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def prepare(
+    catalog: Catalog, name: str, start: Callable[[], ConnectorProcess], *, cache: Path | None = None
+) -> tuple[dict[str, Any], list[Target]]:
+    """Validate a catalog capture with its connector; return its `open` request and binding targets.
+
+    With a `cache` file, an unchanged Validate request reuses the last Validated response
+    (restarts skip a connector launch); any change to the capture validates again.
+    """
+    from .materialize_setup import cached_response, remember_response, request_digest
+
+    request = specs.validate_request(catalog, name)
+    digest = request_digest(request)
+    validated = cached_response(cache, digest)
+    if validated is None:
+        validated = raw.unary(start, request)
+        if cache is not None:
+            remember_response(cache, digest, validated)
+    paths = raw.validated_paths(validated, len(request["validate"].get("bindings") or []))
     spec = raw.task_spec(catalog, name, paths)
     return specs.open_request(catalog, name, spec=spec), targets_of(spec)
 
@@ -490,12 +606,23 @@ def run_capture(
     timeout: float | None = None,
     fsync: bool = False,
     show_progress: bool = True,
+    progress: Progress | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
 ) -> tuple[SessionResult, Progress]:
-    """`flow-sdk capture`: a durable capture run that resumes from the state directory."""
+    """`flow-sdk capture`: a durable capture run that resumes from the state directory.
+
+    Journals are stamped with `/_meta/uuid`. `should_stop` is asked after each commit and
+    between sessions (e.g. a SIGTERM flag: stop at a transaction boundary). Captures of disjoint
+    collections may run concurrently over one directory; each collection has one writer.
+    """
     start = raw.starter(catalog, name, timeout=timeout)
-    open_request, targets = prepare(catalog, name, start)
-    progress = Progress(f"capture {name}", [t.collection for t in targets], enabled=show_progress)
-    with recovery_log.lock(state_dir):
+    cache = Path(state_dir) / f"capture-{quote(name, safe='')}.spec"
+    open_request, targets = prepare(catalog, name, start, cache=cache)
+    if progress is None:
+        progress = Progress(f"capture {name}", [t.collection for t in targets], enabled=show_progress)
+    with contextlib.ExitStack() as locks:
+        for collection in sorted({t.collection for t in targets}):
+            locks.enter_context(collection_lock(state_dir, collection))
         log = RecoveryLog(state_dir)
         try:
             state, checkpoints, transactions = log.state(name)
@@ -519,6 +646,8 @@ def run_capture(
                     sessions=sessions,
                     interval_seconds=catalog.capture(name).interval_seconds,
                     progress=progress,
+                    should_stop=should_stop,
+                    stamper=UuidStamper(),
                 )
             finally:
                 sink.close()

@@ -13,7 +13,10 @@ import orjson
 
 from ..cli import register_command
 from ..errors import ConfigError
-from . import materialize_commands
+from . import (
+    materialize_commands,
+    pipeline_commands,  # noqa: F401  (registers `flow-sdk run`)
+)
 from .catalog import load_catalog
 
 

@@ -36,8 +36,10 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import quote
 
 import orjson
 
@@ -85,6 +87,71 @@ class MaterializeResult:
     deletes: int = 0
     checkpoint: dict[str, Any] = field(default_factory=dict)
     state: Any = None
+    bytes: int = 0  # journal bytes read
+    warnings: int = 0  # connector log records at warning / error level
+    errors: int = 0
+
+
+UUID_PTR = "/_meta/uuid"
+# 100 ns intervals between the UUID epoch (1582-10-15) and the Unix epoch.
+_UUID_EPOCH_OFFSET = 0x01B21DD213814000
+
+
+class PublishedAt:
+    """Turns a document's `/_meta/uuid` (v1, as `flow-sdk capture` stamps it) into its RFC 3339 time."""
+
+    def __init__(self) -> None:
+        self._second = -1
+        self._prefix = ""
+
+    def __call__(self, uuid: Any) -> str | None:
+        """The timestamp of a UUID string, with microseconds, in UTC (None when it is not a v1 UUID)."""
+        if type(uuid) is not str or len(uuid) != 36 or uuid[14] != "1":
+            return None
+        try:
+            ticks = int(uuid[15:18] + uuid[9:13] + uuid[0:8], 16) - _UUID_EPOCH_OFFSET
+        except ValueError:
+            return None
+        second, fraction = divmod(ticks, 10_000_000)
+        if second != self._second:  # documents of a transaction share their second: format it once
+            self._prefix = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+            self._second = second
+        return f"{self._prefix}.{fraction // 10:06d}Z"
+
+
+def published_at_fields(spec: Mapping[str, Any]) -> list[list[int]]:
+    """Per binding: positions among its selected values of projections of `/_meta/uuid` as a date-time."""
+    linked = spec.get("linkedCollections") or []
+    out = []
+    for b in spec.get("bindings") or []:
+        collection = b.get("collection")
+        if collection is None:
+            collection = linked[b.get("collectionIndex", 0)]
+        uuid_fields = {
+            p["field"]
+            for p in collection.get("projections") or []
+            if p.get("ptr") == UUID_PTR
+            and ((p.get("inference") or {}).get("string") or {}).get("format") == "date-time"
+        }
+        values = (b.get("fieldSelection") or {}).get("values") or []
+        out.append([i for i, f in enumerate(values) if f in uuid_fields])
+    return out
+
+
+def values_function(plan: BindingPlan, uuid_positions: Sequence[int]) -> Callable[[Any], list[Any]]:
+    """The binding's value extractor, with publication times in place of the UUIDs they come from."""
+    if not uuid_positions:
+        return plan.values
+    base = plan.values
+    published_at = PublishedAt()
+
+    def values(doc: Any) -> list[Any]:
+        out = base(doc)
+        for i in uuid_positions:
+            out[i] = published_at(out[i])
+        return out
+
+    return values
 
 
 class _Responses:
@@ -158,6 +225,9 @@ class MaterializeSession:
         trace: IO[bytes] | None = None,
         max_transactions: int | None = None,
         follow: Callable[[], bool] | None = None,
+        uuid_values: Sequence[Sequence[int]] = (),
+        should_stop: Callable[[], bool] = lambda: False,
+        on_commit: Callable[[MaterializeResult], None] | None = None,
     ) -> None:
         self.proc = proc
         self.plans = list(plans)
@@ -184,6 +254,10 @@ class MaterializeSession:
         self._entries: list[dict[Any, tuple[list[Any], Any]]] = []
         self._loaded: list[dict[Any, Any]] = []
         self._combiners: list[Combiner] = [p.combiner() for p in self.plans]
+        positions = list(uuid_values) or [[] for _ in self.plans]
+        self._values = [values_function(p, pos) for p, pos in zip(self.plans, positions, strict=True)]
+        self.should_stop = should_stop
+        self.on_commit = on_commit
 
     @staticmethod
     def _writer_of(proc: ConnectorProcess) -> MessageWriter | None:
@@ -294,6 +368,8 @@ class MaterializeSession:
         gc.disable()  # documents are acyclic; the cyclic collector only rescans them
         try:
             while self.max_transactions is None or self.result.transactions < self.max_transactions:
+                if self.should_stop():
+                    break
                 if not self._transaction():
                     if self.follow is not None and self.follow():
                         continue
@@ -307,6 +383,7 @@ class MaterializeSession:
         self.result.checkpoint = checkpoint_of(self.offsets)
         self.proc.close_input()
         self.proc.finish()
+        self.result.warnings, self.result.errors = self.proc.warnings, self.proc.errors
         return self.result
 
     def _read(self) -> int:
@@ -348,6 +425,7 @@ class MaterializeSession:
                 read += len(lines)
                 docs_left -= len(lines)
                 bytes_left -= after - start
+                self.result.bytes += after - start
                 start = after
             self.offsets[name] = start
         return read
@@ -384,11 +462,10 @@ class MaterializeSession:
         faults.reached("flushed")
         # 3. Stores.
         trace = self.trace
-        for plan, combiner, entries, loaded in zip(
-            self.plans, self._combiners, self._entries, self._loaded, strict=True
+        for plan, combiner, entries, loaded, values in zip(
+            self.plans, self._combiners, self._entries, self._loaded, self._values, strict=True
         ):
             prefix = {"binding": plan.index} if plan.index else {}
-            values = plan.values
             delta = plan.delta_updates
             for slot, (key, update) in entries.items():
                 base = ABSENT if delta else loaded.get(slot, ABSENT)
@@ -430,6 +507,9 @@ class MaterializeSession:
             trace.flush()
         self._send("acknowledge", {})
         faults.reached("acknowledge")
+        if self.on_commit is not None:
+            result.warnings, result.errors = self.proc.warnings, self.proc.errors
+            self.on_commit(result)
         return True
 
 
@@ -445,12 +525,16 @@ def run_materialize(
     max_transactions: int | None = None,
     follow: Callable[[], bool] | None = None,
     faults: FaultInjector | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+    on_commit: Callable[[MaterializeResult], None] | None = None,
 ) -> MaterializeResult:
     """`flow-sdk materialize`: resume a materialization from DIR's recovery log and run it.
 
     Reads the journals `flow-sdk capture` wrote under `state_dir` (or the documents of `fixture`)
     until they are drained, `max_transactions` ran, or, when caught up, `follow()` returns False
-    (it may sleep; None means stop when caught up).
+    (it may sleep; None means stop when caught up). `should_stop()` is asked before each
+    transaction (stop at a transaction boundary); `on_commit` sees the totals after each one.
+    Values projecting `/_meta/uuid` as a date-time (`flow_published_at`) get the UUID's time.
     """
     catalog.materialization(name)
     start = raw.starter(catalog, name, timeout=timeout)
@@ -458,7 +542,9 @@ def run_materialize(
         log = MaterializationLog(state_dir, name)
         try:
             recovered = log.recover()
-            prepared = prepare(catalog, name, start, state=recovered.state)
+            # Journal runs skip Validate/Apply while the task is unchanged (see `prepare`).
+            cache = None if fixture is not None else Path(state_dir) / f"materialize-{quote(name, safe='')}.spec"
+            prepared = prepare(catalog, name, start, state=recovered.state, cache=cache)
             state = apply_connector_state(recovered.state, prepared.applied.get("state"), "applied")
             if state != recovered.state:
                 log.save_state(state)
@@ -486,6 +572,9 @@ def run_materialize(
                         trace=trace,
                         max_transactions=max_transactions,
                         follow=follow,
+                        uuid_values=published_at_fields(prepared.spec),
+                        should_stop=should_stop,
+                        on_commit=on_commit,
                     )
                     return session.run(open_request)
             finally:

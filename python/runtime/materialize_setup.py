@@ -9,9 +9,14 @@ a required key field that is not allowed.
 
 from __future__ import annotations
 
+import hashlib
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+import orjson
 
 from ..errors import ConfigError
 from . import raw, specs
@@ -102,15 +107,56 @@ def validated_spec(
     )
 
 
+def request_digest(request: Mapping[str, Any]) -> str:
+    """A digest of a Validate request: equal digests mean the same task, config and bindings."""
+    return hashlib.sha256(orjson.dumps(request, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def cached_response(cache: Path | None, digest: str) -> dict[str, Any] | None:
+    """The Validated response recorded for a request digest, if the cache file holds it."""
+    if cache is None:
+        return None
+    try:
+        entry = orjson.loads(cache.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return None
+    if not isinstance(entry, dict) or entry.get("digest") != digest or not isinstance(entry.get("validated"), dict):
+        return None
+    return entry["validated"]  # type: ignore[no-any-return]
+
+
+def remember_response(cache: Path, digest: str, validated: Mapping[str, Any]) -> None:
+    """Record a task's Validated response under its request digest (atomically)."""
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    partial = cache.with_name(cache.name + ".tmp")
+    partial.write_bytes(orjson.dumps({"digest": digest, "validated": validated}))
+    os.replace(partial, cache)  # atomic: a crash leaves the old entry or the new one
+
+
 def prepare(
-    catalog: Catalog, name: str, start: Callable[[], ConnectorProcess], *, state: Any = None, apply: bool = True
+    catalog: Catalog,
+    name: str,
+    start: Callable[[], ConnectorProcess],
+    *,
+    state: Any = None,
+    apply: bool = True,
+    cache: Path | None = None,
 ) -> Prepared:
-    """Validate, build the spec, and (unless `apply` is false) Apply it with the last state."""
+    """Validate, build the spec, and (unless `apply` is false) Apply it with the last state.
+
+    With a `cache` file, a task whose Validate request is unchanged since its last successful
+    Apply is neither validated nor applied again (Flow, too, applies on publish, not per run):
+    restarts skip two connector launches. Any change to the catalog entry or config re-runs both.
+    """
     request = specs.validate_request(catalog, name)
-    validated = raw.unary(start, request)
+    digest = request_digest(request)
+    known = cached_response(cache, digest) if apply else None
+    validated = known if known is not None else raw.unary(start, request)
     spec = validated_spec(catalog, name, validated, request)
     version = specs.spec_version(spec)
     applied: dict[str, Any] = {}
-    if apply:
+    if apply and known is None:
         applied = raw.unary(start, specs.apply_request(catalog, name, spec=spec, version=version, state=state))
+        if cache is not None:
+            remember_response(cache, digest, validated)
     return Prepared(spec, version, validated, applied)

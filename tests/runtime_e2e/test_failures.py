@@ -116,7 +116,9 @@ def test_merge_patches_reduce_state_and_uncheckpointed_docs_are_dropped(
     assert state == {"a": 1, "b": {"d": 2}}
     assert checkpoints == 2
     docs = [doc for _, doc in journal.read_documents(journal.journal_path(state_dir, "test/things"))]
+    uuids = [doc.pop("_meta")["uuid"] for doc in docs]  # journals are stamped with /_meta/uuid
     assert docs == [{"id": 1}, {"id": 2}]
+    assert len(set(uuids)) == 2
 
 
 def test_explicit_acknowledgements_follow_the_commit(bad: Callable[..., Path], tmp_path: Path) -> None:
@@ -125,5 +127,6 @@ def test_explicit_acknowledgements_follow_the_commit(bad: Callable[..., Path], t
     done = run_flow_sdk("capture", "--source", str(catalog), "--name", BAD, "--state-dir", str(state_dir))
     assert done.returncode == 0, done.stderr
     acks = [json.loads(line)["msg"] for line in done.stderr.splitlines() if '"ack ' in line]
-    # Each document line is `{"id":N}\n` (9 bytes): ack N arrives once N lines are committed.
-    assert acks == [f"ack {i} {{'acknowledge': {{'checkpoints': 1}}}} committed={9 * i}" for i in range(1, 4)], acks
+    # Each document line is `{"id":N,"_meta":{"uuid":"<36 characters>"}}\n` (65 bytes): ack N arrives
+    # once N lines are committed.
+    assert acks == [f"ack {i} {{'acknowledge': {{'checkpoints': 1}}}} committed={65 * i}" for i in range(1, 4)], acks

@@ -1,0 +1,89 @@
+"""Registers `flow-sdk run` (import this module once, e.g. from `runtime.commands`)."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..cli import register_command
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be greater than 0")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be greater than 0")
+    return value
+
+
+def run_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of `flow-sdk run`."""
+    parser.add_argument("--source", required=True, help="the Flow catalog file (YAML or JSON)")
+    parser.add_argument(
+        "--state-dir",
+        help="where journals and the recovery log live (default: .state/<catalog name> next to the catalog)",
+    )
+    parser.add_argument(
+        "--follow",
+        action="store_true",
+        help="keep capturing (a session per capture interval) and materializing until interrupted",
+    )
+    parser.add_argument(
+        "--max-txn-docs", type=_positive_int, default=None, help="materializations: documents per transaction at most"
+    )
+    parser.add_argument(
+        "--poll",
+        type=_positive_float,
+        default=0.1,
+        metavar="SECONDS",
+        help="how often a caught-up materialization checks the journals for new documents",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=_positive_float,
+        default=None,
+        metavar="SECONDS",
+        help="kill a connector that produces no message for this long",
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress display (the summary still prints)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Handler of `flow-sdk run`: 0 when done, 130 when stopped by SIGINT/SIGTERM."""
+    from .pipeline import run_pipeline
+
+    result = run_pipeline(
+        args.source,
+        args.state_dir,
+        follow=args.follow,
+        timeout=args.timeout,
+        max_txn_docs=args.max_txn_docs,
+        poll=args.poll,
+        show_progress=not args.no_progress,
+    )
+    return 130 if result.interrupted else 0
+
+
+_registered = False
+
+
+def register() -> None:
+    """Add the `run` verb to the `flow-sdk` command line (once; importing this module does it)."""
+    global _registered
+    if _registered:
+        return
+    _registered = True
+    register_command(
+        "run",
+        "run every capture and materialization of a catalog as one pipeline, resuming from its state directory",
+        run_arguments,
+        run,
+    )
+
+
+register()
