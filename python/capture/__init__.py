@@ -6,10 +6,11 @@ Low level: subclass `Connector` and implement `discover` and `open`, writing thr
 `Stream`s; the SDK keeps per-binding state and checkpoints. Run with `Connector.main()` or `run()`.
 """
 
+from ..merge_patch import merge_patch
 from .connector import PROTOCOL_VERSION, Connector, run, serve
 from .protocol import CaptureProtocol, Phase
 from .session import Session, Stopped
-from .state import BINDING_STATE, merge_patch, reduce_checkpoints
+from .state import BINDING_STATE, reduce_checkpoints
 from .streams import Key, Stream, StreamsConnector, document_schema, key_pointers
 
 __all__ = [

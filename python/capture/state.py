@@ -6,21 +6,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..errors import ConfigError
+from ..merge_patch import merge_patch
 
 BINDING_STATE = "bindingStateV1"
-
-
-def merge_patch(target: Any, patch: Any) -> Any:
-    """Apply an RFC 7396 JSON merge patch to `target`, returning a new value (inputs untouched)."""
-    if not isinstance(patch, dict):
-        return patch
-    result: dict[str, Any] = dict(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            result.pop(key, None)
-        else:
-            result[key] = merge_patch(result.get(key), value)
-    return result
 
 
 def reduce_checkpoints(initial: Any, checkpoints: Iterable[Mapping[str, Any]]) -> Any:

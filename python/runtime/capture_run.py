@@ -28,6 +28,7 @@ from urllib.parse import quote
 import orjson
 
 from ..errors import ConfigError, ConnectorError, ProtocolError
+from ..merge_patch import merge_patch
 from . import raw, specs
 from .catalog import Catalog
 from .connector_process import ConnectorProcess
@@ -154,19 +155,6 @@ def tune_allocator() -> None:
         libc.mallopt(_M_TOP_PAD, 64 << 20)
     except (OSError, AttributeError):
         pass  # not glibc: nothing to tune
-
-
-def merge_patch(target: Any, patch: Any) -> Any:
-    """RFC 7396: apply a JSON merge patch, returning a new value (inputs are not modified)."""
-    if not isinstance(patch, dict):
-        return patch
-    result = dict(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            result.pop(key, None)
-        else:
-            result[key] = merge_patch(result.get(key), value)
-    return result
 
 
 def reduce_state(state: dict[str, Any], checkpoint: Mapping[str, Any]) -> dict[str, Any]:

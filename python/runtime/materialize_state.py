@@ -33,6 +33,7 @@ from urllib.parse import quote
 import orjson
 
 from ..errors import ConfigError, ProtocolError
+from ..merge_patch import merge_patch
 from .recovery_log import DB_NAME
 
 _SCHEMA = """
@@ -60,19 +61,6 @@ def task_lock(state_dir: str | Path, task: str) -> Iterator[None]:
         yield
     finally:
         os.close(fd)
-
-
-def merge_patch(target: Any, patch: Any) -> Any:
-    """RFC 7396 merge patch (inputs are not modified)."""
-    if not isinstance(patch, dict):
-        return patch
-    result = dict(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            result.pop(key, None)
-        else:
-            result[key] = merge_patch(result.get(key), value)
-    return result
 
 
 def apply_connector_state(state: Any, connector_state: Any, what: str) -> Any:
