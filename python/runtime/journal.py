@@ -7,8 +7,8 @@ Layout, under a state directory `DIR` (see `recovery_log` for the commit protoco
 The file name is the collection name percent-encoded (every byte outside `[A-Za-z0-9._~-]`,
 including `/`, becomes `%XX`), so any collection name maps to one flat, reversible file name.
 
-Each line is one document exactly as captured (compact JSON, UTF-8, `\\n`-terminated), in
-capture order. Flow's broker would also stamp `/_meta/uuid`; this local runtime does not.
+Each line is one captured document (compact JSON, UTF-8, `\\n`-terminated), in capture order,
+stamped with `/_meta/uuid` (a v1 UUID whose time is the publish time) as Flow's runtime does.
 
 A journal's bytes are *committed* only up to the offset recorded for it in the recovery log.
 Bytes past that offset are a torn or uncommitted append: the writer truncates them when it
