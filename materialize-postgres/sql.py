@@ -193,6 +193,11 @@ def copy_load_keys(binding: int, keys: Sequence[ColumnSpec]) -> str:
     return f"COPY {temp(load_table_name(binding))} ({_column_list(keys)}, {ident(LOAD_ORDINAL)}) FROM STDIN"
 
 
+def analyze_load_table(binding: int) -> str:
+    """Give the planner statistics of a load table: without them it hashes the (large) target table instead."""
+    return f"ANALYZE {temp(load_table_name(binding))}"
+
+
 def load_query(parts: Sequence[tuple[int, Table, Sequence[ColumnSpec], str]]) -> str:
     """One query answering every binding's loads: (binding, table, key columns, document column) each."""
     selects = []

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from itertools import count, groupby, repeat
 from typing import Any
 
 import psycopg
 
 from flow_sdk.errors import ConnectorError
 from flow_sdk.materialize import Binding, Fence, Load, Loaded, Store, Transactional
+from flow_sdk.materialize.transactor import StoreBatch, load_batches, store_batches
 
 from . import client, sql
 from .config import EndpointConfig, ResourceConfig
-from .copier import BATCH_ROWS, Copier
-from .encode import RowEncoder, row_encoder
+from .copier import Copier
+from .encode import BatchEncoder, RowEncoder, batch_encoder, row_encoder
 from .mapping import ColumnSpec, column_specs
 
 log = logging.getLogger("materialize-postgres")
@@ -32,6 +34,7 @@ class _Target:
     keys: list[ColumnSpec]
     delta: bool
     encode: RowEncoder
+    encode_batch: BatchEncoder
     encode_mark: RowEncoder
     encode_key: RowEncoder
     encode_load: RowEncoder
@@ -59,6 +62,7 @@ def _target(binding: Binding, config: EndpointConfig) -> _Target:
         keys=keys,
         delta=binding.delta_updates,
         encode=row_encoder(columns),
+        encode_batch=batch_encoder(columns),
         encode_mark=row_encoder(mark_columns),
         encode_key=row_encoder(keys),
         encode_load=row_encoder(keys, ordinal=True),
@@ -116,55 +120,82 @@ class PostgresTransactor(Transactional):
         """COPY every requested key into per-binding temp tables, then answer all with one join."""
         targets = self.targets
         copier: Copier | None = None
-        batch: list[str] = []
-        current = ""
-        used: list[int] = []
+        used: set[int] = set()
         keys: list[list[Any]] = []  # by ordinal: the rows name their key by number, not by value
-        for load in loads:
-            t = targets[load.binding]
+        for batch in load_batches(loads):
             if copier is None:
                 copier = Copier(self.conn)
-            if t.index not in used:
-                if t.document is None:
-                    raise ConnectorError(f"binding {t.index} ({t.table}) has no document column to load from")
-                used.append(t.index)
-            if t.copy_load is not current:
-                if batch:
-                    copier.write(current, batch)
-                    batch = []
-                current = t.copy_load
-            batch.append(t.encode_load(load.key, (), len(keys)))
-            keys.append(load.key)
-            if len(batch) >= BATCH_ROWS:
-                copier.write(current, batch)
-                batch = []
+            bindings, batch_keys = zip(*batch, strict=True)
+            for index in set(bindings) - used:
+                if targets[index].document is None:
+                    t = targets[index]
+                    raise ConnectorError(f"binding {index} ({t.table}) has no document column to load from")
+                used.add(index)
+            first = len(keys)
+            keys.extend(batch_keys)
+            if bindings.count(bindings[0]) == len(bindings):  # one binding: a single map over the batch
+                t = targets[bindings[0]]
+                copier.write(t.copy_load, list(map(t.encode_load, batch_keys, repeat(()), count(first))))
+                continue
+            numbered = zip(count(first), batch)
+            for binding, run in groupby(numbered, key=lambda item: item[1].binding):  # runs of one binding
+                t = targets[binding]
+                copier.write(t.copy_load, [t.encode_load(load.key, (), ordinal) for ordinal, load in run])
         if copier is None:
             return
-        if batch:
-            copier.write(current, batch)
         copier.finish()
         copier.close()
+        with self.conn.cursor() as cur:
+            for i in sorted(used):
+                cur.execute(sql.analyze_load_table(i).encode())
         query = sql.load_query([
             (i, targets[i].table, targets[i].keys, targets[i].document or "") for i in sorted(used)
         ])
-        # A server-side cursor: the client holds one batch of documents at a time, however many match.
-        with self.conn.cursor(name="flow_load") as cur:
-            cur.itersize = LOAD_BATCH_ROWS
-            cur.execute(query.encode())
-            while rows := cur.fetchmany(LOAD_BATCH_ROWS):
-                for binding, ordinal, doc in rows:
-                    loaded(binding, keys[ordinal], doc)
+        # Streamed in chunks: the client holds one chunk of documents at a time, however many match. (Not a
+        # named cursor: DECLARE plans for the first rows, which picks per-key index lookups over a hash join.)
+        # Chunks need libpq 17; older ones stream row by row.
+        size = LOAD_BATCH_ROWS if psycopg.capabilities.has_stream_chunked() else 1
+        with self.conn.cursor() as cur:
+            for binding, ordinal, doc in cur.stream(query.encode(), size=size):
+                loaded(binding, keys[ordinal], doc)
         self.conn.commit()  # end the read transaction: the store transaction starts fresh
 
     # -- stores -------------------------------------------------------------------------------
 
     def store(self, stores: Iterator[Store]) -> None:
         """Stream stores: new keys and delta rows straight into tables, updates and deletes into staging."""
+        copier = self._copier = Copier(self.conn)
+        for batch in store_batches(stores):
+            if not self._store_uniform(copier, batch):
+                self._store_mixed(copier, batch)
+        copier.finish()
+
+    def _store_uniform(self, copier: Copier, batch: StoreBatch) -> bool:
+        """The common case in one pass of C-level loops: one binding, all inserts or all updates, no deletes."""
+        bindings, exists = batch.bindings, batch.exists
+        binding = bindings[0]
+        if any(batch.deletes) or bindings.count(binding) != len(bindings):
+            return False
+        t = self.targets[binding]
+        if t.delta or not any(exists):
+            statement = t.copy_direct
+        elif all(exists):
+            self._staged.add((t.index, "update"))
+            statement = t.copy_update
+        else:
+            return False
+        try:
+            lines = t.encode_batch(batch.keys, batch.values, batch.docs)
+        except ValueError:  # a key or values list of an unexpected length: the row encoder explains
+            lines = list(map(t.encode, batch.keys, batch.values, batch.docs))
+        copier.write(statement, lines)
+        return True
+
+    def _store_mixed(self, copier: Copier, stores: Iterable[Store]) -> None:
+        """Any batch, row by row: lines go to the copier in runs that share one statement."""
         targets = self.targets
         hard_delete = self.config.hard_delete
         staged = self._staged
-        copier = self._copier = Copier(self.conn)
-        # Lines go to the copier in batches for one statement at a time: few calls per row.
         batch: list[str] = []
         current = ""
         for s in stores:
@@ -188,12 +219,8 @@ class PostgresTransactor(Transactional):
                     batch = []
                 current = statement
             batch.append(line)
-            if len(batch) >= BATCH_ROWS:
-                copier.write(current, batch)
-                batch = []
         if batch:
             copier.write(current, batch)
-        copier.finish()
 
     def commit(self, checkpoint: Mapping[str, Any], fence: Fence) -> None:
         """Check the fence and write the checkpoint, apply staged deletes and upserts, commit."""

@@ -120,6 +120,9 @@ class MessageReader:
         self.codec = codec
         self.protocol = protocol
         self.direction = direction
+        # The underlying stream, for consumers that read batches of lines themselves before the
+        # first message (the materialization session's hot path).
+        self.stream = stream
         # Number of the line (JSON) or message (protobuf) most recently read, for error messages.
         self.position = 0
         self._frames = iter_json_lines(stream) if codec is Codec.JSON else iter_proto_frames(stream)

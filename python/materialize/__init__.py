@@ -30,7 +30,17 @@ from .strategies import (
     replay_pending,
     shard_key,
 )
-from .transactor import ConnectorState, Load, Loaded, Store, Transactor, merge_patch_state
+from .transactor import (
+    ConnectorState,
+    Load,
+    Loaded,
+    Store,
+    StoreBatch,
+    Transactor,
+    load_batches,
+    merge_patch_state,
+    store_batches,
+)
 
 __all__ = [
     "PROTOCOL_VERSION",
@@ -51,6 +61,7 @@ __all__ = [
     "Phase",
     "Session",
     "Store",
+    "StoreBatch",
     "Transactional",
     "Transactor",
     "TypeMapper",
@@ -60,6 +71,7 @@ __all__ = [
     "constraint",
     "delta_updates",
     "field_type",
+    "load_batches",
     "merge_patch_state",
     "message_kind",
     "pending_of",
@@ -72,5 +84,6 @@ __all__ = [
     "run",
     "same_type",
     "shard_key",
+    "store_batches",
     "validated_binding",
 ]

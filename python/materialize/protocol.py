@@ -140,6 +140,26 @@ class MaterializeProtocol:
                 expected=f"binding in 0..{self.binding_count - 1}", received=f"binding {binding}",
             )
 
+    def receive_loads(self, bindings: Sequence[int]) -> None:
+        """Check a batch of loads at once: the phase once, the bindings by their extremes and set."""
+        if not bindings:
+            return
+        if self.phase is not Phase.LOADING or not self.ack_received:
+            raise self._unexpected("load")
+        if min(bindings) < 0 or max(bindings) >= self.binding_count or any(self.delta_updates):
+            for binding in set(bindings):  # only now binding by binding, to name the offender
+                self.receive_load(binding)
+
+    def receive_stores(self, bindings: Sequence[int]) -> None:
+        """Check a batch of stores at once: the phase once, the bindings by their extremes."""
+        if not bindings:
+            return
+        if self.phase is not Phase.STORING:
+            raise self._unexpected("store")
+        if min(bindings) < 0 or max(bindings) >= self.binding_count:
+            for binding in bindings:
+                self.receive_store(binding)
+
     def receive_control(self, kind: str, body: Mapping[str, Any]) -> None:
         """Check any request other than load/store."""
         p = self.phase

@@ -4,26 +4,50 @@ Single-threaded and strictly in order: each acknowledge is handled (and `acknowl
 before the next request is read, so a transaction's loads are only evaluated once the previous
 commit is published. Stdout is flushed after every response that ends a phase (one-shot
 responses, opened, acknowledged, flushed, startedCommit); `loaded` responses are buffered.
+
+Loads and stores are the hot path, so they are handled a batch at a time: with the JSON codec the
+session reads whatever stdin has buffered (up to `READ_BYTES`), parses every line with one `map`,
+checks the protocol state once per batch and builds `Load` tuples and `StoreBatch` columns with
+C-level loops.
+Only the message that ends a run of loads or stores (flush, startCommit) goes through the
+general per-message path.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping, Sequence
+import gc
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from functools import partial
+from itertools import chain
+from operator import methodcaller
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from ..errors import ConnectorError, ProtocolError
-from ..stdio import Codec, MessageReader, MessageWriter
+from ..stdio import MAX_MESSAGE_BYTES, Codec, MessageReader, MessageWriter, parse_json_message
 from .packed import unpack_b64
 from .protocol import MaterializeProtocol
-from .transactor import ConnectorState, Load, Store, Transactor
+from .transactor import ConnectorState, Load, StoreBatch, Transactor
 
 if TYPE_CHECKING:
     from .connector import Connector
 
 PROTOCOL_VERSION = 3032023
+READ_BYTES = 1 << 17  # one read of stdin: whatever is available, up to this much
+
+Message = dict[str, Any]
+
+_store_body = methodcaller("get", "store")
+_load_body = methodcaller("get", "load")
+_binding = methodcaller("get", "binding", 0)
+_key = methodcaller("get", "key")
+_values = methodcaller("get", "values")
+_doc = methodcaller("get", "doc")
+_exists = methodcaller("get", "exists", False)
+_delete = methodcaller("get", "delete", False)
+_new_load: Callable[[tuple[Any, ...]], Load] = partial(tuple.__new__, Load)
 
 
 class EndOfInput(Exception):
@@ -48,8 +72,63 @@ def _values_of(body: Mapping[str, Any]) -> list[Any]:
     return unpack_b64(packed) if packed else []
 
 
+def _keys_of(bodies: list[Any], what: str) -> list[Any]:
+    """Every body's key: plain `key` members in one pass, packed ones only where needed."""
+    keys = list(map(_key, bodies))
+    if None in keys:
+        keys = [k if k is not None else _key_of(b, what) for k, b in zip(keys, bodies, strict=True)]
+    return keys
+
+
+def _token(binding: int, key: Sequence[Any]) -> str:
+    """A pending load's identity: canonical JSON text of [binding, key]."""
+    return orjson.dumps((binding, key)).decode()
+
+
 def _with_state(state: ConnectorState | None) -> dict[str, Any]:
     return {"state": state} if state else {}
+
+
+def _json_read1(reader: MessageReader) -> Callable[[int], bytes] | None:
+    """`read1` of the stream under a JSON reader that has read nothing yet: reads whatever is buffered."""
+    if reader.codec is not Codec.JSON or reader.position:
+        return None
+    read1 = getattr(reader.stream, "read1", None)
+    return read1 if callable(read1) else None
+
+
+class _Batches:
+    """The loads or stores of one transaction: an iterator of rows, and of batches of rows (`batches`).
+
+    Iterating it directly runs over the batches with C-level `chain`; no Python call per row.
+    `regroup` makes a batch of the rows left in a batch that was partly iterated row by row.
+    """
+
+    def __init__(self, source: Iterator[Any], regroup: Callable[[list[Any]], Any]) -> None:
+        self._source = source
+        self._regroup = regroup
+        self._current: Iterator[Any] = iter(())
+        self._rows = chain.from_iterable(self._track(source))
+
+    def _track(self, source: Iterator[Any]) -> Iterator[Iterator[Any]]:
+        for batch in source:
+            self._current = iter(batch)
+            yield self._current
+
+    def __iter__(self) -> Iterator[Any]:
+        return self._rows
+
+    def __next__(self) -> Any:
+        return next(self._rows)
+
+    def batches(self) -> Iterator[Any]:
+        """The remaining rows as batches, in order (rows already taken one by one are not repeated)."""
+        rest = list(self._current)
+        if rest:
+            yield self._regroup(rest)
+        for batch in self._source:
+            self._current = iter(())
+            yield batch
 
 
 class Session:
@@ -65,9 +144,14 @@ class Session:
         # Requested but unanswered loads, as canonical JSON text of [binding, key]. Text, not orjson's
         # bytes: those keep a larger allocation alive, which costs kilobytes per pending key.
         self._pending_loads: set[str] = set()
-        json_codec = writer.codec is Codec.JSON
-        self._json = json_codec
+        self._json = writer.codec is Codec.JSON
         self._prefixes: list[bytes] = []
+        # Parsed requests not handled yet: self._buffer[self._at:].
+        self._buffer: list[Message] = []
+        self._at = 0
+        self._read1 = _json_read1(reader)
+        self._tail: list[bytes] = []  # a partial last line, waiting for the rest of it
+        self._lines = 0  # lines read so far, for error messages
 
     # -- output ------------------------------------------------------------------------------
 
@@ -78,9 +162,8 @@ class Session:
 
     def loaded(self, binding: int, key: Sequence[Any], doc: Any) -> None:
         """Write one `loaded` response (the callback handed to `Transactor.load`)."""
-        token = orjson.dumps([binding, key]).decode()
         try:
-            self._pending_loads.remove(token)
+            self._pending_loads.remove(orjson.dumps((binding, key)).decode())
         except KeyError:
             raise ConnectorError(
                 f"loaded binding {binding} key {list(key)!r}, which was not requested in this transaction "
@@ -97,50 +180,141 @@ class Session:
 
     # -- input -------------------------------------------------------------------------------
 
-    def _next(self) -> dict[str, Any]:
-        msg = self.reader.read()
-        if msg is None:
+    def _read_lines(self) -> list[bytes]:
+        """The complete lines stdin has ready (blocking only when it has none); [] at its end."""
+        read1, tail = self._read1, self._tail
+        assert read1 is not None
+        while True:
+            chunk = read1(READ_BYTES)
+            if not chunk:
+                self._tail = []
+                return [b"".join(tail)] if tail else []
+            end = chunk.rfind(b"\n")
+            if end < 0:  # still inside one long line
+                tail.append(chunk)
+                if sum(map(len, tail)) > MAX_MESSAGE_BYTES:
+                    raise ProtocolError(
+                        f"line {self._lines + 1}: message exceeds the limit of {MAX_MESSAGE_BYTES} bytes"
+                    )
+                continue
+            if tail:
+                tail.append(chunk[:end])
+                lines = b"".join(tail).split(b"\n")
+            else:
+                lines = chunk[:end].split(b"\n")
+            self._tail = [chunk[end + 1:]] if end + 1 < len(chunk) else []
+            return lines
+
+    def _parse(self, lines: list[bytes]) -> list[Message]:
+        """Parse lines with one `map`; on any trouble, line by line to skip blanks and name the bad one."""
+        base = self._lines
+        self._lines += len(lines)
+        try:
+            messages = list(map(orjson.loads, lines))
+            if set(map(type, messages)) == {dict}:
+                return messages
+        except orjson.JSONDecodeError:
+            pass
+        return [parse_json_message(base + n, line) for n, line in enumerate(lines, 1) if line.strip()]
+
+    def _fill(self) -> None:
+        """Replace the (fully handled) buffer with the next batch of requests; EndOfInput at the end."""
+        if self._read1 is None:
+            msg = self.reader.read()
+            batch = [msg] if msg is not None else []
+        else:
+            batch = []
+            while not batch:
+                lines = self._read_lines()
+                if not lines:
+                    break
+                batch = self._parse(lines)
+        if not batch:
             self.protocol.end_of_input()
             raise EndOfInput()
+        self._buffer, self._at = batch, 0
+
+    def _next(self) -> Message:
+        if self._at >= len(self._buffer):
+            self._fill()
+        msg = self._buffer[self._at]
+        self._at += 1
         return msg
 
-    def _loads(self) -> Iterator[Load]:
-        receive_load, pending = self.protocol.receive_load, self._pending_loads
+    def _rest(self) -> list[Message]:
+        """Every unhandled request of the current batch (reading the next batch if none), now marked handled."""
+        if self._at >= len(self._buffer):
+            self._fill()
+        rest = self._buffer[self._at:] if self._at else self._buffer
+        self._buffer, self._at = rest, len(rest)
+        return rest
+
+    def _split(self, messages: list[Message], bodies: list[Any]) -> int:
+        """How many leading messages are plain (no other members) loads/stores; the rest go back to the buffer."""
+        end = bodies.index(None) if None in bodies else len(bodies)
+        plain = messages if end == len(messages) else messages[:end]
+        if end and max(map(len, plain)) > 1:  # e.g. $internal members: take them one at a time
+            end = next(i for i, m in enumerate(messages) if len(m) > 1)
+        self._buffer, self._at = messages, end
+        return end
+
+    def _load_batches(self) -> Iterator[list[Load]]:
+        pending, protocol = self._pending_loads, self.protocol
         while True:
+            messages = self._rest()
+            bodies = list(map(_load_body, messages))
+            n = self._split(messages, bodies)
+            if n:
+                if n < len(bodies):
+                    bodies = bodies[:n]
+                bindings = list(map(_binding, bodies))
+                protocol.receive_loads(bindings)
+                keys = _keys_of(bodies, "load")
+                pending.update(map(_token, bindings, keys))
+                yield list(map(_new_load, zip(bindings, keys, strict=True)))
+                continue
             msg = self._next()
-            body = msg.get("load")
-            if body is not None and len(msg) == 1:
-                binding = body.get("binding", 0)
-                receive_load(binding)
-            elif self.protocol.receive(msg) == "flush":
+            if protocol.receive(msg) == "flush":
                 self._stash = msg["flush"]
                 return
-            else:  # a load with extra members (e.g. $internal), already checked by receive()
-                body = msg["load"]
-                binding = body.get("binding", 0)
+            body = msg["load"]  # a load with extra members (e.g. $internal), already checked by receive()
+            binding = body.get("binding", 0)
             key = _key_of(body, "load")
-            pending.add(orjson.dumps([binding, key]).decode())
-            yield Load(binding, key)
+            pending.add(_token(binding, key))
+            yield [Load(binding, key)]
 
-    def _stores(self) -> Iterator[Store]:
-        receive_store = self.protocol.receive_store
+    def _store_batches(self) -> Iterator[StoreBatch]:
+        protocol = self.protocol
         while True:
+            messages = self._rest()
+            bodies = list(map(_store_body, messages))
+            n = self._split(messages, bodies)
+            if n:
+                if n < len(bodies):
+                    bodies = bodies[:n]
+                bindings = list(map(_binding, bodies))
+                protocol.receive_stores(bindings)
+                values = list(map(_values, bodies))
+                if None in values:
+                    values = [v if v is not None else _values_of(b) for v, b in zip(values, bodies, strict=True)]
+                # exists/delete as sent: JSON booleans (or absent: False).
+                yield StoreBatch(
+                    bindings, _keys_of(bodies, "store"), values, list(map(_doc, bodies)),
+                    list(map(_exists, bodies)), list(map(_delete, bodies)),
+                )
+                continue
             msg = self._next()
-            body = msg.get("store")
-            if body is not None and len(msg) == 1:
-                receive_store(body.get("binding", 0))
-            elif self.protocol.receive(msg) == "startCommit":
+            if protocol.receive(msg) == "startCommit":
                 self._stash = msg["startCommit"]
                 return
-            else:  # a store with extra members (e.g. $internal), already checked by receive()
-                body = msg["store"]
-            yield Store(
-                body.get("binding", 0),
-                _key_of(body, "store"),
-                _values_of(body),
-                body.get("doc"),
-                bool(body.get("exists", False)),
-                bool(body.get("delete", False)),
+            body = msg["store"]  # a store with extra members (e.g. $internal), already checked by receive()
+            yield StoreBatch(
+                [body.get("binding", 0)],
+                [_key_of(body, "store")],
+                [_values_of(body)],
+                [body.get("doc")],
+                [bool(body.get("exists", False))],
+                [bool(body.get("delete", False))],
             )
 
     def _take_stash(self) -> Mapping[str, Any]:
@@ -187,6 +361,9 @@ class Session:
             b'{"loaded":{"binding":%d,"doc":' % i if i else b'{"loaded":{"doc":' for i in range(len(bindings))
         ]
         self._respond("opened", self.transactor.session_open(body))
+        # What exists now lives for the whole session: keep the cyclic GC from scanning it again and again.
+        gc.collect()
+        gc.freeze()
 
     def _transactions(self) -> None:
         t = self.transactor
@@ -196,15 +373,35 @@ class Session:
             self.protocol.receive(msg)  # only acknowledge is legal here
             self._respond("acknowledged", _with_state(t.session_acknowledge(msg["acknowledge"])))
 
-            loads = self._loads()
-            t.load(loads, self.loaded)
-            for _ in loads:  # unconsumed loads count as not found
-                pass
+            with _no_cyclic_gc():
+                loads = _Batches(self._load_batches(), list)
+                t.load(loads, self.loaded)
+                for _ in loads:  # unconsumed loads count as not found
+                    pass
             self._pending_loads.clear()
             self._respond("flushed", _with_state(t.flushed(self._take_stash())))
 
-            stores = self._stores()
-            t.store(stores)
-            if next(stores, None) is not None:
-                raise ConnectorError("the transactor returned from store() without consuming every store")
+            with _no_cyclic_gc():
+                stores = _Batches(self._store_batches(), StoreBatch.of)
+                t.store(stores)
+                if next(stores, None) is not None:
+                    raise ConnectorError("the transactor returned from store() without consuming every store")
             self._respond("startedCommit", _with_state(t.session_start_commit(self._take_stash())))
+
+
+@contextlib.contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause the cyclic GC over a run of loads or stores.
+
+    They allocate millions of short-lived containers that reference counting frees on its own;
+    the collector would only re-scan them. It resumes (and catches up) when the run ends.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+

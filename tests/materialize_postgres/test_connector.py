@@ -227,3 +227,33 @@ def test_split_shard_inherits_parent_checkpoint(endpoint: dict[str, Any]) -> Non
 def opened_checkpoint(spec: dict[str, Any], key_range: dict[str, Any]) -> Any:
     """The runtime checkpoint an Open over `key_range` returns."""
     return serve([{"open": {"materialization": spec, "range": key_range}}])[0]["opened"].get("runtimeCheckpoint")
+
+
+def test_interleaved_bindings_in_one_batch(endpoint: dict[str, Any], pg_dsn: str) -> None:
+    """Loads and stores alternating between two bindings (inserts, updates, deletes mixed) in one batch."""
+    coll_a = collection("acmeCo/a", [projection("id", ["integer"], key=True), projection("v", ["string"])])
+    coll_b = collection("acmeCo/b", [projection("id", ["integer"], key=True), projection("v", ["string"])])
+    spec = materialization(endpoint | {"hardDelete": True}, [binding(coll_a, "ia"), binding(coll_b, "ib")])
+    apply(spec)
+    n = 600
+    first = [store([i], [f"v{i}"], {"id": i, "v": f"v{i}"}, binding=i % 2) for i in range(n)]
+    second = [store([i], [f"w{i}"], {"id": i, "v": f"w{i}"}, binding=i % 2, exists=True, delete=i % 5 == 0)
+              for i in range(n) if i % 3] + [store([n + 1], ["new"], {"id": n + 1, "v": "new"}, binding=1)]
+    responses = serve([
+        {"open": {"materialization": spec, "range": FULL_RANGE}},
+        *transaction(1, [], first),
+        *transaction(2, [(i % 2, [i]) for i in range(n)] + [(1, [n + 5])], second),
+    ])
+    loaded = [r["loaded"] for r in responses if "loaded" in r]
+    assert sorted((d.get("binding", 0), d["doc"]["id"], d["doc"]["v"]) for d in loaded) == sorted(
+        (i % 2, i, f"v{i}") for i in range(n)
+    )
+    with psycopg.connect(pg_dsn) as conn:
+        a = dict(conn.execute(b"SELECT id, v FROM ia").fetchall())
+        b = dict(conn.execute(b"SELECT id, v FROM ib").fetchall())
+    # Ids not divisible by 3 were updated, or deleted when divisible by 5; the others keep their first value.
+    def expected(parity: int) -> dict[int, str]:
+        return {i: f"w{i}" if i % 3 else f"v{i}" for i in range(parity, n, 2) if not (i % 3 and i % 5 == 0)}
+
+    assert a == expected(0)
+    assert b == {**expected(1), n + 1: "new"}

@@ -138,3 +138,49 @@ def test_row_encoder_escapes_for_copy_text() -> None:
     ]
     line = encode.row_encoder(cols)(["a\tb"], ["x\\y\nz\r", False, None, "AAE="], {"q": 'say "hi"\\'})
     assert line == 'a\\tb\tx\\\\y\\nz\\r\tf\t\\N\t\\\\x0001\t{"q":"say \\\\"hi\\\\"\\\\\\\\"}\n'
+
+
+def test_row_encoder_fast_paths_match_the_careful_encoders() -> None:
+    """Inline checks take the fast path only when nothing needs escaping; numbers stay valid input."""
+    cols = [
+        ColumnSpec("k", "bigint", False, "key", "integer"),
+        ColumnSpec("s", "text", True, "value", "string"),
+        ColumnSpec("n", "double precision", True, "value", "number"),
+        ColumnSpec("j", "jsonb", True, "value", "object"),
+        ColumnSpec("flow_document", "jsonb", False, "document", "object"),
+    ]
+    row = encode.row_encoder(cols)
+    strings = ["plain", "tab\there", "back\\slash", "cr\rlf\n", "\x0bvertical", "ünïcode ✓", "\\N", ""]
+    for s in strings:
+        assert row([1], [s, 1.5, None], {}) == f"1\t{encode.text(s)}\t1.5\t\\N\t{{}}\n"
+    numbers = [(0.1, "0.1"), (1e16, "1e+16"), (-2.5e-7, "-2.5e-7"), (3, "3"), (2**70, str(2**70))]
+    for value, text in numbers:
+        assert row([1], ["x", value, None], {}).split("\t")[2] == text
+        assert float(text) == value
+    assert row([1], [None, None, {"a": "b\\c"}], {"d": "\t"}) == '1\t\\N\t\\N\t{"a":"b\\\\\\\\c"}\t{"d":"\\\\t"}\n'
+
+
+def test_load_table_is_analyzed_by_name() -> None:
+    assert sql.analyze_load_table(3) == 'ANALYZE pg_temp."flow_load_3"'
+
+
+def test_batch_encoder_matches_row_encoder() -> None:
+    """Whole-batch encoding gives exactly the row encoder's lines; wrong lengths raise ValueError."""
+    cols = [
+        ColumnSpec("k", "text", False, "key", "string"),
+        ColumnSpec("k2", "bigint", False, "key", "integer"),
+        ColumnSpec("s", "text", True, "value", "string"),
+        ColumnSpec("n", "double precision", True, "value", "number"),
+        ColumnSpec("flow_document", "jsonb", False, "document", "object"),
+    ]
+    keys = [["a\tb", 1], ["plain", 2], ["\\", 3]]
+    values = [["x\ny", 0.5], [None, None], ["ok", 7]]
+    docs = [{"q": "\\"}, {}, {"r": [1, 2]}]
+    row = encode.row_encoder(cols)
+    assert encode.batch_encoder(cols)(keys, values, docs) == list(map(row, keys, values, docs))
+    keys_only = [c for c in cols if c.role != "value"]
+    assert encode.batch_encoder(keys_only)(keys, [[], [], []], docs) == [
+        encode.row_encoder(keys_only)(k, [], d) for k, d in zip(keys, docs, strict=True)
+    ]
+    with pytest.raises(ValueError):
+        encode.batch_encoder(cols)([["a", 1]], [["x", 1.0, "extra"]], [{}])
