@@ -306,10 +306,10 @@ class CaptureSession:
 
         while True:
             if json_codec:
-                lines = proc.read_lines()
-                if lines is None:
+                batch_msgs = proc.read_messages()
+                if batch_msgs is None:
                     break
-                msgs = proc.parse_lines(lines)
+                msgs = batch_msgs
             else:
                 assert message_iter is not None
                 one = next(message_iter, None)

@@ -187,14 +187,14 @@ class ConnectorProcess:
         """Record activity, resetting the inactivity timeout."""
         self.last_activity = time.monotonic()
 
-    def read_lines(self) -> list[bytes] | None:
-        """The next complete JSON lines (possibly blank ones), or None at end of stream."""
+    def _read_block(self) -> bytes | None:
+        """The next run of complete lines (ending in a newline), a torn last line, or None at the end."""
         if b"\n" in self._carry:
             # Lines already buffered (e.g. behind a message taken by `read`) come first: the
             # connector may be waiting for our answer to them.
-            lines = self._carry.split(b"\n")
-            self._carry = lines.pop()
-            return lines
+            cut = self._carry.rfind(b"\n") + 1
+            block, self._carry = self._carry[:cut], self._carry[cut:]
+            return block
         fd = self._stdout.fileno()
         while True:
             try:
@@ -206,13 +206,45 @@ class ConnectorProcess:
                 if self._carry.strip():
                     tail, self._carry = self._carry, b""
                     self._torn_tail = True
-                    return [tail]
+                    return tail
                 return None
             data = self._carry + chunk if self._carry else chunk
-            lines = data.split(b"\n")
-            self._carry = lines.pop()
-            if lines:
-                return lines
+            cut = data.rfind(b"\n") + 1
+            if cut:
+                self._carry = data[cut:]
+                return data[:cut]
+            self._carry = data
+
+    def read_lines(self) -> list[bytes] | None:
+        """The next complete JSON lines (possibly blank ones), or None at end of stream."""
+        block = self._read_block()
+        if block is None:
+            return None
+        lines = block.split(b"\n")
+        if not lines[-1]:
+            lines.pop()  # the empty piece after the final newline
+        return lines
+
+    def read_messages(self) -> list[Any] | None:
+        """The next batch of parsed messages, or None at end of stream; a bad line is a ProtocolError.
+
+        The whole block is parsed as one JSON array (its newlines turned into commas), which saves
+        making and parsing one bytes object per line; anything unusual (a blank line, a line with
+        two values, bad JSON) goes through `parse_lines`, which names the offending line.
+        """
+        block = self._read_block()
+        if block is None:
+            return None
+        body = block[:-1] if block.endswith(b"\n") else block
+        count = body.count(b"\n") + 1
+        try:
+            msgs: list[Any] = orjson.loads(b"".join((b"[", body.replace(b"\n", b","), b"]")))
+            if len(msgs) == count:
+                self.lines_read += count
+                return msgs
+        except orjson.JSONDecodeError:
+            pass
+        return self.parse_lines(body.split(b"\n"))
 
     def parse_lines(self, lines: list[bytes]) -> list[Any]:
         """Parse a batch of JSON lines into messages; a bad line is a ProtocolError naming it."""
@@ -220,7 +252,12 @@ class ConnectorProcess:
         self.lines_read += len(lines)
         loads = orjson.loads
         try:
-            msgs = list(map(loads, lines))
+            # One parse of the batch as a JSON array costs ~20% less than one call per line. A line
+            # holding a comma-separated pair of values would add elements: the length check sends
+            # that (and any error) to the line-by-line path, which names the bad line.
+            msgs: list[Any] = loads(b"[" + b",".join(lines) + b"]")
+            if len(msgs) != len(lines):
+                raise orjson.JSONDecodeError("a line held more than one value", "", 0)
         except orjson.JSONDecodeError:
             msgs = []
             for i, line in enumerate(lines):

@@ -110,3 +110,37 @@ def test_progress_bar_on_a_terminal_and_json_lines_otherwise() -> None:
         "errors",
     ]
     assert table[-1].split()[:3] == ["total", "7", "100"]
+
+
+def _emitter(payload: bytes) -> Any:
+    """A real child process that writes `payload` to stdout and exits."""
+    import sys
+    import tempfile
+
+    from flow_sdk.runtime.connector_process import ConnectorCommand, ConnectorProcess
+
+    with tempfile.NamedTemporaryFile(delete=False, suffix=".out") as source:
+        source.write(payload)
+    script = f"import sys; sys.stdout.buffer.write(open({source.name!r}, 'rb').read()); sys.stdout.flush()"
+    command = ConnectorCommand([sys.executable, "-c", script], description="emitter")
+    return ConnectorProcess(command, "capture", forward_logs=False)
+
+
+def test_read_messages_parses_batches_and_takes_the_slow_path_for_odd_lines() -> None:
+    good = b"".join(b'{"captured":{"binding":0,"doc":{"n":%d}}}\n' % n for n in range(3000))
+    proc = _emitter(good + b'{"checkpoint":{}}\n')
+    seen: list[Any] = []
+    while (batch := proc.read_messages()) is not None:
+        seen.extend(batch)
+    proc.wait()
+    assert [m["captured"]["doc"]["n"] for m in seen[:-1]] == list(range(3000))
+    assert seen[-1] == {"checkpoint": {}}
+    assert proc.lines_read == 3001
+
+    # A blank line and a line of two comma-separated values must not be taken for extra messages.
+    proc = _emitter(b'{"checkpoint":{}}\n\n{"checkpoint":{}}\n')
+    assert proc.read_messages() == [{"checkpoint": {}}, {"checkpoint": {}}]
+    proc.wait()
+    proc = _emitter(b'{"checkpoint":{}}\n{"a":1},{"b":2}\n')
+    with pytest.raises(ProtocolError, match="line 2: malformed JSON"):
+        proc.read_messages()
