@@ -18,20 +18,14 @@ from . import (
     pipeline_commands,  # noqa: F401  (registers `flow-sdk run`)
 )
 from .catalog import load_catalog
-
-
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be greater than 0")
-    return value
+from .cli_args import positive_float
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--source", required=True, help="the Flow catalog file (YAML or JSON)")
     parser.add_argument(
         "--timeout",
-        type=_positive_float,
+        type=positive_float,
         default=None,
         metavar="SECONDS",
         help="kill a connector that produces no message for this long",

@@ -9,20 +9,7 @@ import orjson
 
 from ..cli import register_command
 from .catalog import load_catalog
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be greater than 0")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be greater than 0")
-    return value
+from .cli_args import positive_float, positive_int
 
 
 def materialize_arguments(parser: argparse.ArgumentParser) -> None:
@@ -38,22 +25,22 @@ def materialize_arguments(parser: argparse.ArgumentParser) -> None:
         '["collection", doc]) instead of the journals of `flow-sdk capture`',
     )
     parser.add_argument(
-        "--max-txn-docs", type=_positive_int, default=DEFAULT_MAX_DOCS, help="documents per transaction at most"
+        "--max-txn-docs", type=positive_int, default=DEFAULT_MAX_DOCS, help="documents per transaction at most"
     )
     parser.add_argument(
-        "--max-txn-bytes", type=_positive_int, default=DEFAULT_MAX_BYTES, help="journal bytes per transaction at most"
+        "--max-txn-bytes", type=positive_int, default=DEFAULT_MAX_BYTES, help="journal bytes per transaction at most"
     )
-    parser.add_argument("--transactions", type=_positive_int, default=None, help="stop after this many transactions")
+    parser.add_argument("--transactions", type=positive_int, default=None, help="stop after this many transactions")
     parser.add_argument(
         "--poll",
-        type=_positive_float,
+        type=positive_float,
         default=None,
         metavar="SECONDS",
         help="when caught up, wait for new journal data (checking this often) instead of exiting",
     )
     parser.add_argument(
         "--timeout",
-        type=_positive_float,
+        type=positive_float,
         default=None,
         metavar="SECONDS",
         help="kill a connector that produces no message for this long",
@@ -92,7 +79,7 @@ def materialize(args: argparse.Namespace) -> int:
 def preview_arguments(parser: argparse.ArgumentParser) -> None:
     """Extra `flow-sdk preview` arguments for materializations (`--fixture`, `--transactions`)."""
     parser.add_argument("--fixture", help="materializations: the documents to materialize")
-    parser.add_argument("--transactions", type=_positive_int, default=None, help="materializations: at most this many")
+    parser.add_argument("--transactions", type=positive_int, default=None, help="materializations: at most this many")
 
 
 def preview(args: argparse.Namespace) -> int:

@@ -5,20 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..cli import register_command
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be greater than 0")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be greater than 0")
-    return value
+from .cli_args import positive_float, positive_int
 
 
 def run_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,18 +21,18 @@ def run_arguments(parser: argparse.ArgumentParser) -> None:
         help="keep capturing (a session per capture interval) and materializing until interrupted",
     )
     parser.add_argument(
-        "--max-txn-docs", type=_positive_int, default=None, help="materializations: documents per transaction at most"
+        "--max-txn-docs", type=positive_int, default=None, help="materializations: documents per transaction at most"
     )
     parser.add_argument(
         "--poll",
-        type=_positive_float,
+        type=positive_float,
         default=0.1,
         metavar="SECONDS",
         help="how often a caught-up materialization checks the journals for new documents",
     )
     parser.add_argument(
         "--timeout",
-        type=_positive_float,
+        type=positive_float,
         default=None,
         metavar="SECONDS",
         help="kill a connector that produces no message for this long",
