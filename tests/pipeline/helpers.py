@@ -164,13 +164,16 @@ def committed_records(state: Path, collection: str, checkpoint: Any) -> int:
     return data.count(b"\n")
 
 
+def _exists(conn: Any, table: str) -> bool:
+    # to_regclass answers within the current snapshot, without an error that would end it.
+    return bool(conn.execute("SELECT to_regclass(%s) IS NOT NULL", (table,)).fetchone()[0])
+
+
 def destination_checkpoint(conn: Any) -> Any:
     """The runtime checkpoint materialize-postgres committed (None before its first commit)."""
-    try:
-        row = conn.execute("SELECT checkpoint FROM flow_checkpoints_v1 WHERE checkpoint IS NOT NULL").fetchone()
-    except Exception:  # the table does not exist yet
-        conn.rollback()
+    if not _exists(conn, "flow_checkpoints_v1"):
         return None
+    row = conn.execute("SELECT checkpoint FROM flow_checkpoints_v1 WHERE checkpoint IS NOT NULL").fetchone()
     if row is None or not row[0]:
         return None
     return orjson.loads(row[0])
@@ -178,13 +181,9 @@ def destination_checkpoint(conn: Any) -> Any:
 
 def table_rows(conn: Any, table: str) -> tuple[dict[int, tuple[Any, ...]], int]:
     """(id -> row of the compared columns, rows without a publication time) of a table."""
-    try:
-        found = conn.execute(
-            f"SELECT {', '.join(COLUMNS[table])}, flow_published_at IS NULL FROM {table}"
-        ).fetchall()
-    except Exception:  # not created yet
-        conn.rollback()
+    if not _exists(conn, table):
         return {}, 0
+    found = conn.execute(f"SELECT {', '.join(COLUMNS[table])}, flow_published_at IS NULL FROM {table}").fetchall()
     return {r[0]: tuple(r[:-1]) for r in found}, sum(1 for r in found if r[-1])
 
 

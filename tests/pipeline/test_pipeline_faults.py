@@ -38,8 +38,13 @@ STREAMS = ("users", "orders")
 
 
 def check(conn: Any, state: Path, expected: dict[str, Expected]) -> tuple[int, int, int]:
-    """(mismatching keys, documents the destination committed, rows without flow_published_at)."""
-    conn.commit()  # a fresh snapshot
+    """(mismatching keys, documents the destination committed, rows without flow_published_at).
+
+    The checkpoint and every table are read in ONE repeatable-read snapshot: a killed connector's
+    COMMIT may still complete inside PostgreSQL while we look, and reading the checkpoint and the
+    rows in separate snapshots would then compare an old checkpoint with newer rows.
+    """
+    conn.commit()  # end the previous snapshot; the next statement takes a fresh one
     checkpoint = destination_checkpoint(conn)
     bad = documents = unpublished = 0
     for stream in STREAMS:
@@ -47,10 +52,10 @@ def check(conn: Any, state: Path, expected: dict[str, Expected]) -> tuple[int, i
         want = expected[stream]
         want.grow(committed)
         rows, nulls = table_rows(conn, stream)
-        conn.commit()
         bad += mismatches(want.rows if committed else {}, rows)
         documents += committed
         unpublished += nulls
+    conn.commit()
     return bad, documents, unpublished
 
 
@@ -69,6 +74,7 @@ def test_pipeline_exactly_once_under_group_sigkills(tmp_path: Path, pg_server: s
     progress: list[int] = []
     began = time.monotonic()
     with psycopg.connect(dsn) as conn:
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         while kills < KILLS:
             proc = start(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             try:
