@@ -7,7 +7,7 @@ redaction and never quoted in a message.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import jsonschema
@@ -15,13 +15,9 @@ from jsonschema.exceptions import ValidationError
 
 from . import log
 from .errors import ConfigError
+from .json_pointer import format_path
 
 SECRET_ANNOTATIONS = ("secret", "airbyte_secret")
-
-
-def pointer(path: Iterable[Any]) -> str:
-    """The RFC 6901 JSON pointer of a path of keys and indices ('' is the document root)."""
-    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
 
 
 def _subschemas(schema: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
@@ -49,10 +45,10 @@ def secret_locations(config: Any, schema: Mapping[str, Any], at: str = "") -> It
             if sub is None and isinstance(schema.get("additionalProperties"), Mapping):
                 sub = schema["additionalProperties"]
             if isinstance(sub, Mapping):
-                yield from secret_locations(value, sub, at + pointer([key]))
+                yield from secret_locations(value, sub, at + format_path([key]))
     elif isinstance(config, list) and isinstance(schema.get("items"), Mapping):
         for index, item in enumerate(config):
-            yield from secret_locations(item, schema["items"], at + pointer([index]))
+            yield from secret_locations(item, schema["items"], at + format_path([index]))
 
 
 def _strings(value: Any) -> Iterator[str]:
@@ -77,7 +73,7 @@ def register_config_secrets(config: Any, schema: Mapping[str, Any]) -> list[str]
 
 def _describe(error: ValidationError, secret_pointers: list[str]) -> str:
     """One line about a violation; the offending value is quoted only if it holds no secret."""
-    at = pointer(error.absolute_path)
+    at = format_path(error.absolute_path)
     # Secret inside the value (an ancestor's message may print it), or the value inside a secret.
     holds_secret = any(at == s or at.startswith(s + "/") or s.startswith(at + "/") for s in secret_pointers)
     if not holds_secret:
@@ -103,7 +99,7 @@ def validate_config(config: Any, schema: dict[str, Any], *, what: str = "endpoin
         lines = [_describe(error, secret_pointers) for error in errors]
         raise ConfigError(
             f"invalid {what}: " + "; ".join(lines),
-            fields={"violations": [{"pointer": pointer(e.absolute_path), "message": line}
+            fields={"violations": [{"pointer": format_path(e.absolute_path), "message": line}
                                    for e, line in zip(errors, lines, strict=True)]},
         )
     return config

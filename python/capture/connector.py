@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from types import FrameType
 from typing import Any, BinaryIO, ClassVar, cast
 
-from .. import entrypoint, log
+from .. import entrypoint, json_pointer, log
 from ..config import validate_config
 from ..errors import ConfigError, ProtocolError
 from ..grpc_server import grpc_address, serve_forever
@@ -21,21 +21,6 @@ from .stdin import FdReader
 PROTOCOL_VERSION = 3032023
 _FAILURE_GRACE_SECONDS = 2.0
 _logger = log.get_logger("flow_sdk.capture")
-
-
-def pointer_get(document: Any, ptr: str) -> Any:
-    """The value at RFC 6901 pointer `ptr` in `document`, or None where it is absent."""
-    if ptr == "":
-        return document
-    for token in ptr.lstrip("/").split("/"):
-        token = token.replace("~1", "/").replace("~0", "~")
-        if isinstance(document, dict):
-            document = document.get(token)
-        elif isinstance(document, list) and token.isdigit() and int(token) < len(document):
-            document = document[int(token)]
-        else:
-            return None
-    return document
 
 
 def open_bindings(request: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -99,7 +84,7 @@ class Connector:
 
     def resource_path(self, resource_config: Mapping[str, Any]) -> list[str]:
         """A binding's resource path: the values at `resource_path_pointers` (absent ones skipped)."""
-        values = (pointer_get(resource_config, ptr) for ptr in self.resource_path_pointers)
+        values = (json_pointer.get(resource_config, ptr) for ptr in self.resource_path_pointers)
         return [str(v) for v in values if v is not None]
 
     def apply(self, config: dict[str, Any], request: Mapping[str, Any]) -> dict[str, Any]:

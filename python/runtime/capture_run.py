@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import fcntl
 import gc
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -27,7 +26,7 @@ from urllib.parse import quote
 
 import orjson
 
-from ..errors import ConfigError, ConnectorError, ProtocolError
+from ..errors import ConnectorError, ProtocolError
 from ..merge_patch import merge_patch
 from . import raw, specs
 from .catalog import Catalog
@@ -35,7 +34,7 @@ from .connector_process import ConnectorProcess
 from .doc_validation import SchemaValidator
 from .journal import JournalWriter, file_name, journal_path
 from .progress import Progress
-from .recovery_log import RecoveryLog
+from .recovery_log import RecoveryLog, exclusive_lock
 
 SESSION_VARIANTS = ("captured", "checkpoint", "sourcedSchema", "backfillBegin", "backfillComplete")
 
@@ -491,22 +490,12 @@ def run_sessions(
 # Setting a capture up from a catalog, and the durable (journal + recovery log) sink.
 
 
-@contextlib.contextmanager
-def collection_lock(state_dir: str | Path, collection: str) -> Iterator[None]:
+def collection_lock(state_dir: str | Path, collection: str) -> contextlib.AbstractContextManager[None]:
     """Hold the lock of one collection's journal: one capture writes it at a time (fails at once if held)."""
-    path = Path(state_dir) / f"capture-{file_name(collection)}.lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise ConfigError(
-                f"collection {collection!r} is being captured by another run over {state_dir}"
-            ) from None
-        yield
-    finally:
-        os.close(fd)  # closing releases the lock
+    return exclusive_lock(
+        Path(state_dir) / f"capture-{file_name(collection)}.lock",
+        f"collection {collection!r} is being captured by another run over {state_dir}",
+    )
 
 
 def prepare(

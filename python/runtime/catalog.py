@@ -23,9 +23,14 @@ from typing import Any, TypeVar
 
 import yaml
 
+from .. import json_pointer
 from ..errors import ConfigError
+from ..json_pointer import parse as parse_pointer
 from . import sops as sops_mod
-from .projections import ExplicitProjection, parse_pointer
+from .projections import ExplicitProjection
+
+# Marks a pointer that leads nowhere (JSON null is a value).
+_MISSING = object()
 
 JSON = Any
 
@@ -257,13 +262,10 @@ def _resolve_reference(origin: Path, reference: str, what: str) -> tuple[Path, J
             tokens = parse_pointer(fragment)
         except ValueError as exc:
             raise _error(origin, f"{what} {reference!r}: {exc}") from None
-        for token in tokens:
-            if isinstance(doc, dict) and token in doc:
-                doc = doc[token]
-            elif isinstance(doc, list) and token.isdigit() and int(token) < len(doc):
-                doc = doc[int(token)]
-            else:
-                raise _error(origin, f"{what} {reference!r}: fragment does not exist in {path}")
+        found = json_pointer.lookup(doc, tokens, _MISSING)
+        if found is _MISSING:
+            raise _error(origin, f"{what} {reference!r}: fragment does not exist in {path}")
+        doc = found
     return path, doc
 
 

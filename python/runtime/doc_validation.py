@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..errors import ConnectorError
+from ..json_pointer import format_path, lookup, parse
 
 _rs: Any
 try:  # Optional: the speed of the runtime depends on it, its correctness does not.
@@ -26,40 +27,13 @@ class DocumentError(ConnectorError):
     """A captured document does not match its collection's write schema."""
 
 
-def escape_token(token: object) -> str:
-    """One JSON pointer reference token (RFC 6901 escaping)."""
-    return str(token).replace("~", "~0").replace("/", "~1")
-
-
-def pointer_of(path: Sequence[object]) -> str:
-    """The JSON pointer of a path of object keys and array indices."""
-    return "".join("/" + escape_token(token) for token in path)
-
-
-def resolve_pointer(doc: Any, pointer: str) -> Any:
-    """The value at a JSON pointer, or None when absent."""
-    if not pointer:
-        return doc
-    node = doc
-    for raw in pointer.lstrip("/").split("/"):
-        token = raw.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, dict):
-            if token not in node:
-                return None
-            node = node[token]
-        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
-        else:
-            return None
-    return node
-
-
 class SchemaValidator:
     """A compiled write schema of one collection, with its key for error messages."""
 
     def __init__(self, collection: str, schema: Any, key: Sequence[str] = ()) -> None:
         self.collection = collection
         self.key = list(key)
+        self._key_tokens = [parse(ptr) for ptr in self.key]
         self._schema = schema
         # `is_valid` is the hot-path entry: a bound method of the compiled validator.
         self.is_valid: Callable[[Any], bool]
@@ -94,18 +68,18 @@ class SchemaValidator:
             try:
                 self._rs.validate(doc)
             except _rs.ValidationError as exc:
-                return pointer_of(list(exc.instance_path)), str(exc.message)
+                return format_path(exc.instance_path), str(exc.message)
             return None
         import jsonschema
 
         best = jsonschema.exceptions.best_match(self._py.iter_errors(doc))
         if best is None:
             return None
-        return pointer_of(list(best.absolute_path)), best.message
+        return format_path(best.absolute_path), best.message
 
     def key_of(self, doc: Any) -> list[Any]:
         """The document's key values (None where absent), for error messages."""
-        return [resolve_pointer(doc, ptr) for ptr in self.key]
+        return [lookup(doc, tokens) for tokens in self._key_tokens]
 
     def error(self, doc: Any) -> DocumentError:
         """The error to raise for a document that failed `is_valid`."""

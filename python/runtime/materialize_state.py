@@ -20,11 +20,9 @@ materialization apart.
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import os
 import sqlite3
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,9 +30,9 @@ from urllib.parse import quote
 
 import orjson
 
-from ..errors import ConfigError, ProtocolError
+from ..errors import ProtocolError
 from ..merge_patch import merge_patch
-from .recovery_log import DB_NAME
+from .recovery_log import DB_NAME, exclusive_lock
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS materialization_state (
@@ -47,20 +45,12 @@ CREATE TABLE IF NOT EXISTS materialization_state (
 """
 
 
-@contextlib.contextmanager
-def task_lock(state_dir: str | Path, task: str) -> Iterator[None]:
+def task_lock(state_dir: str | Path, task: str) -> contextlib.AbstractContextManager[None]:
     """Hold the lock of one materialization in a state directory (fails at once if held)."""
-    path = Path(state_dir) / f"materialize-{quote(task, safe='')}.lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise ConfigError(f"materialization {task!r} is already running over {state_dir}") from None
-        yield
-    finally:
-        os.close(fd)
+    return exclusive_lock(
+        Path(state_dir) / f"materialize-{quote(task, safe='')}.lock",
+        f"materialization {task!r} is already running over {state_dir}",
+    )
 
 
 def apply_connector_state(state: Any, connector_state: Any, what: str) -> Any:

@@ -20,8 +20,9 @@ from enum import Enum
 from typing import Any
 
 from ..errors import ConfigError, ProtocolError
+from ..json_pointer import lookup
+from ..json_pointer import parse as parse_pointer
 from .combine import Combiner
-from .reduce import ABSENT, parse_pointer, resolve
 
 RESPONSES = ("opened", "loaded", "flushed", "startedCommit", "acknowledged")
 
@@ -166,8 +167,7 @@ class BindingPlan:
         """The binding's value fields of a document (null where absent)."""
         out = []
         for tokens in self.value_tokens:
-            v = resolve(doc, tokens)
-            out.append(None if v is ABSENT else v)
+            out.append(lookup(doc, tokens))
         return out
 
 

@@ -29,6 +29,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urldefrag, urljoin
 
+from .. import json_pointer
+from ..json_pointer import escape as escape_token
+from ..json_pointer import parse as parse_pointer
+
 JSON = Any
 
 # Type bits, mirroring Flow's `json::schema::types` set.
@@ -563,15 +567,8 @@ class SchemaIndex:
             return doc
         if not fragment.startswith("/"):
             return self.anchors.get(f"{doc_uri}#{fragment}")
-        node: JSON = doc
-        for token in parse_pointer(_unquote(fragment)):
-            if isinstance(node, dict) and token in node:
-                node = node[token]
-            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-                node = node[int(token)]
-            else:
-                return None
-        return node
+        found: JSON = json_pointer.lookup(doc, parse_pointer(_unquote(fragment)))
+        return found
 
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
@@ -766,22 +763,6 @@ def _extend(parent: str, child: str) -> str:
     return parent if _EXISTS_RANK[parent] >= _EXISTS_RANK[child] else child
 
 
-def parse_pointer(ptr: str) -> list[str]:
-    """Split a JSON pointer into unescaped tokens; raises ValueError when malformed."""
-    if ptr == "":
-        return []
-    if not ptr.startswith("/"):
-        raise ValueError(f"JSON pointer {ptr!r} must be empty or begin with '/'")
-    tokens = ptr[1:].split("/")
-    for token in tokens:
-        if re.search(r"~(?![01])", token):
-            raise ValueError(f"JSON pointer {ptr!r} has an invalid '~' escape")
-    return [t.replace("~1", "/").replace("~0", "~") for t in tokens]
-
-
-def escape_token(token: str) -> str:
-    """Escape one pointer token (`~` and `/`)."""
-    return token.replace("~", "~0").replace("/", "~1")
 
 
 def _is_index(token: str) -> bool:

@@ -52,19 +52,23 @@ CREATE TABLE IF NOT EXISTS journals (
 
 
 @contextlib.contextmanager
-def lock(state_dir: str | Path) -> Iterator[None]:
-    """Hold the state directory's exclusive lock (fails at once if another run holds it)."""
-    path = Path(state_dir) / LOCK_NAME
+def exclusive_lock(path: Path, busy: str) -> Iterator[None]:
+    """Hold an exclusive lock on the file `path`; fail at once with ConfigError(busy) if it is held."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise ConfigError(f"state directory {state_dir} is in use by another run") from None
+            raise ConfigError(busy) from None
         yield
     finally:
         os.close(fd)  # closing releases the lock
+
+
+def lock(state_dir: str | Path) -> contextlib.AbstractContextManager[None]:
+    """Hold the state directory's exclusive lock (fails at once if another run holds it)."""
+    return exclusive_lock(Path(state_dir) / LOCK_NAME, f"state directory {state_dir} is in use by another run")
 
 
 class RecoveryLog:

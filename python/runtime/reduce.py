@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import json_pointer
 from ..errors import ConnectorError
 
 STRATEGIES = (
@@ -88,26 +89,16 @@ _DEFAULT = ReduceNode()
 
 
 def parse_pointer(pointer: str) -> tuple[str, ...]:
-    """Split an RFC 6901 JSON pointer into unescaped tokens."""
-    if pointer == "":
-        return ()
-    if not pointer.startswith("/"):
-        raise SchemaReduceError(f"invalid JSON pointer {pointer!r}: must be empty or start with '/'")
-    return tuple(part.replace("~1", "/").replace("~0", "~") for part in pointer[1:].split("/"))
+    """Split a JSON pointer of a schema annotation into tokens; SchemaReduceError when malformed."""
+    try:
+        return json_pointer.parse(pointer)
+    except ValueError as exc:
+        raise SchemaReduceError(str(exc)) from None
 
 
 def resolve(doc: Any, tokens: Sequence[str]) -> Any:
     """The value at a parsed pointer within `doc`, or ABSENT."""
-    for token in tokens:
-        if isinstance(doc, dict):
-            doc = doc.get(token, ABSENT)
-        elif isinstance(doc, list) and token.isdigit() and int(token) < len(doc):
-            doc = doc[int(token)]
-        else:
-            return ABSENT
-        if doc is ABSENT:
-            return ABSENT
-    return doc
+    return json_pointer.lookup(doc, tokens, ABSENT)
 
 
 class _SchemaIndex:

@@ -18,7 +18,9 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .. import json_pointer
 from ..errors import ConfigError
+from ..json_pointer import parse as parse_pointer
 from .catalog import (
     Catalog,
     CollectionDef,
@@ -26,7 +28,7 @@ from .catalog import (
     FieldsDef,
     MaterializationBindingDef,
 )
-from .projections import OBJECT, ProjectionError, build_projections, infer_shape, key_problems, parse_pointer
+from .projections import OBJECT, ProjectionError, build_projections, infer_shape, key_problems
 
 JSON = Any
 
@@ -84,23 +86,10 @@ def _path_component(value: JSON) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
-def _query(doc: JSON, ptr: str) -> JSON:
-    """The value at a JSON pointer, or None."""
-    node = doc
-    for token in parse_pointer(ptr):
-        if isinstance(node, dict) and token in node:
-            node = node[token]
-        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
-        else:
-            return None
-    return node
-
-
 def resource_path(resource: JSON, pointers: Sequence[str] | None = None) -> list[str]:
     """The resource path of a binding: from the connector's pointers, else guessed."""
     if pointers is not None:
-        return [_path_component(_query(resource, ptr)) for ptr in pointers]
+        return [_path_component(json_pointer.get(resource, ptr)) for ptr in pointers]
     if not isinstance(resource, dict):
         return []
     found = [_path_component(resource[k]) for k in _PATH_KEYS if isinstance(resource.get(k), str | int)]
