@@ -19,3 +19,19 @@ def positive_float(text: str) -> float:
     if value <= 0:
         raise argparse.ArgumentTypeError("must be greater than 0")
     return value
+
+
+def add_source(parser: argparse.ArgumentParser) -> None:
+    """`--source FILE`: the catalog every runtime verb reads."""
+    parser.add_argument("--source", required=True, help="the Flow catalog file (YAML or JSON)")
+
+
+def add_timeout(parser: argparse.ArgumentParser) -> None:
+    """`--timeout SECONDS`: the connector inactivity limit."""
+    parser.add_argument(
+        "--timeout",
+        type=positive_float,
+        default=None,
+        metavar="SECONDS",
+        help="kill a connector that produces no message for this long",
+    )

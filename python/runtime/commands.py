@@ -18,18 +18,12 @@ from . import (
     pipeline_commands,  # noqa: F401  (registers `flow-sdk run`)
 )
 from .catalog import load_catalog
-from .cli_args import positive_float
+from .cli_args import add_source, add_timeout
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--source", required=True, help="the Flow catalog file (YAML or JSON)")
-    parser.add_argument(
-        "--timeout",
-        type=positive_float,
-        default=None,
-        metavar="SECONDS",
-        help="kill a connector that produces no message for this long",
-    )
+    add_source(parser)
+    add_timeout(parser)
 
 
 def _print_json(value: object) -> None:

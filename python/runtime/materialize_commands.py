@@ -9,14 +9,14 @@ import orjson
 
 from ..cli import register_command
 from .catalog import load_catalog
-from .cli_args import positive_float, positive_int
+from .cli_args import add_source, add_timeout, positive_float, positive_int
 
 
 def materialize_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of `flow-sdk materialize`."""
     from .materialize_run import DEFAULT_MAX_BYTES, DEFAULT_MAX_DOCS
 
-    parser.add_argument("--source", required=True, help="the Flow catalog file (YAML or JSON)")
+    add_source(parser)
     parser.add_argument("--name", required=True, help="the materialization to run")
     parser.add_argument("--state-dir", required=True, help="where journals and the recovery log live")
     parser.add_argument(
@@ -38,13 +38,7 @@ def materialize_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="when caught up, wait for new journal data (checking this often) instead of exiting",
     )
-    parser.add_argument(
-        "--timeout",
-        type=positive_float,
-        default=None,
-        metavar="SECONDS",
-        help="kill a connector that produces no message for this long",
-    )
+    add_timeout(parser)
 
 
 def materialize(args: argparse.Namespace) -> int:

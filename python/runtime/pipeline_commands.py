@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 
 from ..cli import register_command
-from .cli_args import positive_float, positive_int
+from .cli_args import add_source, add_timeout, positive_float, positive_int
 
 
 def run_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of `flow-sdk run`."""
-    parser.add_argument("--source", required=True, help="the Flow catalog file (YAML or JSON)")
+    add_source(parser)
     parser.add_argument(
         "--state-dir",
         help="where journals and the recovery log live (default: .state/<catalog name> next to the catalog)",
@@ -30,13 +30,7 @@ def run_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="how often a caught-up materialization checks the journals for new documents",
     )
-    parser.add_argument(
-        "--timeout",
-        type=positive_float,
-        default=None,
-        metavar="SECONDS",
-        help="kill a connector that produces no message for this long",
-    )
+    add_timeout(parser)
     parser.add_argument("--no-progress", action="store_true", help="no progress display (the summary still prints)")
 
 
