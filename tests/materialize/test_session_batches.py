@@ -191,3 +191,25 @@ def test_batch_helpers_accept_any_iterator() -> None:
     loads = [Load(0, [i]) for i in range(1500)]
     assert [x for b in load_batches(iter(loads)) for x in b] == loads
     assert list(StoreBatch.of([])) == []
+
+
+@pytest.mark.parametrize(("binding", "exists", "delete"), [(0, False, False), (1, True, False), (1, True, True)])
+def test_uniform_runs_keep_every_member(binding: int, exists: bool, delete: bool) -> None:
+    """Runs whose bodies share their members (taken a column at a time) keep each row's binding and flags."""
+    n = 2500
+    stores = [store(binding, {"id": i, "name": f"n{i}"}, exists=exists, delete=delete) for i in range(n)]
+    requests = [open_request(MAT), {"acknowledge": {}}, {"flush": {}}, *stores,
+                {"startCommit": {"runtimeCheckpoint": checkpoint(1)}}]
+    for mode in ("rows", "batches"):
+        t, _ = run(io.BytesIO(encode(requests)), mode)
+        assert t.stores == [
+            Store(binding, [i], [f"n{i}"], {"id": i, "name": f"n{i}"}, exists, delete) for i in range(n)
+        ]
+
+
+def test_two_messages_on_one_line_are_refused() -> None:
+    """A line holding two messages is malformed, even though the block would parse as one JSON array."""
+    two = orjson.dumps(store(0, {"id": 1})) + b"," + orjson.dumps(store(0, {"id": 2})) + b"\n"
+    data = encode([open_request(MAT), {"acknowledge": {}}, {"flush": {}}]) + two
+    with pytest.raises(ProtocolError, match="line 4: malformed JSON"):
+        run(io.BytesIO(data))
