@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
-import os
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -32,78 +31,12 @@ from . import raw, specs
 from .catalog import Catalog
 from .connector_process import ConnectorProcess
 from .doc_validation import SchemaValidator
+from .flow_uuid import UuidStamper
 from .journal import JournalWriter, file_name, journal_path
 from .progress import Progress
 from .recovery_log import RecoveryLog, exclusive_lock
 
 SESSION_VARIANTS = ("captured", "checkpoint", "sourcedSchema", "backfillBegin", "backfillComplete")
-
-# 100 ns intervals between the UUID epoch (1582-10-15) and the Unix epoch.
-UUID_EPOCH_OFFSET = 0x01B21DD213814000
-_HEX4 = [format(i, "04x") for i in range(1 << 16)]
-
-
-class UuidStamper:
-    """Stamps documents with Flow's `/_meta/uuid`: a v1 UUID whose timestamp is the publish time.
-
-    The clock is read once per transaction (`next_transaction`); each document then takes the
-    next 100 ns tick, so UUIDs are unique and ordered within a producer and the timestamp is the
-    transaction's publish time to within a few milliseconds. The node is a random producer id
-    (multicast bit set, as RFC 4122 asks of random nodes), the clock sequence carries Flow's
-    OUTSIDE_TXN flags (0) under the RFC variant bits.
-
-    Cheap by construction: documents are stamped in runs that stay inside one aligned block of
-    65,536 ticks, whose UUIDs differ only in the last 4 hex digits of time_low: a table of
-    those digits joined with the fixed tail (rebuilt when time_mid changes, every ~7 minutes)
-    makes each UUID one string concatenation.
-    """
-
-    def __init__(self, producer: bytes | None = None) -> None:
-        node = bytearray(producer if producer is not None else os.urandom(6))
-        node[0] |= 0x01
-        self._node = node.hex()
-        self._clock = 0  # the next tick to hand out
-        self._fresh = True
-        self._block = -1
-        self._suffixes: list[str] = []
-
-    def next_transaction(self) -> None:
-        """The next documents belong to a new transaction: read the wall clock again."""
-        self._fresh = True
-
-    def _tail_table(self, high: int) -> list[str]:
-        if high != self._block:
-            # `high`: the tick's bits above time_low (time_mid and time_hi), fixed for ~7 minutes.
-            tail = f"-{high & 0xFFFF:04x}-{(high >> 16) & 0x0FFF | 0x1000:04x}-8000-{self._node}"
-            self._suffixes = [h + tail for h in _HEX4]
-            self._block = high
-        return self._suffixes
-
-    def stamp(self, docs: list[Any]) -> None:
-        """Set `/_meta/uuid` of each document (keeping other `_meta` fields, e.g. `op`)."""
-        if self._fresh:
-            self._clock = max(self._clock, time.time_ns() // 100 + UUID_EPOCH_OFFSET)
-            self._fresh = False
-        done, total = 0, len(docs)
-        while done < total:
-            clock = self._clock
-            room = 0x10000 - (clock & 0xFFFF)
-            take = min(room, total - done)
-            suffixes = self._tail_table(clock >> 32)
-            head = _HEX4[(clock >> 16) & 0xFFFF]
-            low = clock & 0xFFFF
-            for doc, meta in zip(
-                docs[done : done + take], [{"uuid": head + s} for s in suffixes[low : low + take]], strict=True
-            ):
-                found = doc.setdefault("_meta", meta)
-                if found is not meta:
-                    if type(found) is dict:
-                        found["uuid"] = meta["uuid"]
-                    else:
-                        doc["_meta"] = meta
-            self._clock = clock + take
-            done += take
-
 
 @dataclass(frozen=True)
 class Target:

@@ -36,7 +36,6 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import quote
@@ -49,6 +48,7 @@ from . import raw, specs
 from .catalog import Catalog
 from .combine import Combiner, hashable_key
 from .connector_process import ConnectorProcess
+from .flow_uuid import PublishedAt
 from .journal_reader import Sources, load_fixture
 from .materialize_faults import FaultInjector
 from .materialize_setup import prepare
@@ -93,32 +93,6 @@ class MaterializeResult:
 
 
 UUID_PTR = "/_meta/uuid"
-# 100 ns intervals between the UUID epoch (1582-10-15) and the Unix epoch.
-_UUID_EPOCH_OFFSET = 0x01B21DD213814000
-
-
-class PublishedAt:
-    """Turns a document's `/_meta/uuid` (v1, as `flow-sdk capture` stamps it) into its RFC 3339 time."""
-
-    def __init__(self) -> None:
-        self._second = -1
-        self._prefix = ""
-
-    def __call__(self, uuid: Any) -> str | None:
-        """The timestamp of a UUID string, with microseconds, in UTC (None when it is not a v1 UUID)."""
-        if type(uuid) is not str or len(uuid) != 36 or uuid[14] != "1":
-            return None
-        try:
-            ticks = int(uuid[15:18] + uuid[9:13] + uuid[0:8], 16) - _UUID_EPOCH_OFFSET
-        except ValueError:
-            return None
-        second, fraction = divmod(ticks, 10_000_000)
-        if second != self._second:  # documents of a transaction share their second: format it once
-            self._prefix = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
-            self._second = second
-        return f"{self._prefix}.{fraction // 10:06d}Z"
-
-
 def published_at_fields(spec: Mapping[str, Any]) -> list[list[int]]:
     """Per binding: positions among its selected values of projections of `/_meta/uuid` as a date-time."""
     linked = spec.get("linkedCollections") or []

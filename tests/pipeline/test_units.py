@@ -9,8 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from flow_sdk.runtime.capture_run import UUID_EPOCH_OFFSET, UuidStamper
-from flow_sdk.runtime.materialize_run import PublishedAt
+from flow_sdk.runtime.flow_uuid import UUID_EPOCH_OFFSET, PublishedAt, UuidStamper
 
 from .helpers import REPO, generator, run_argv
 
@@ -18,13 +17,14 @@ from .helpers import REPO, generator, run_argv
 def test_stamps_are_unique_ordered_v1_uuids_at_the_transaction_time() -> None:
     stamper = UuidStamper()
     before = datetime.now(UTC)
-    docs = [{"id": i} for i in range(70_000)] + [{"id": 0, "_meta": {"op": "d"}}]
+    docs = [{"id": i} for i in range(70_000)] + [{"id": 0, "_meta": {"op": "d"}}, {"id": 0, "_meta": "junk"}]
     stamper.stamp(docs[:100])
     stamper.stamp(docs[100:])  # one transaction, two batches: the sequence continues
     parsed = [uuid.UUID(d["_meta"]["uuid"]) for d in docs]
     assert all(u.version == 1 and u.variant == uuid.RFC_4122 for u in parsed)
     assert [u.time for u in parsed] == list(range(parsed[0].time, parsed[0].time + len(docs)))
-    assert docs[-1]["_meta"]["op"] == "d"  # a deletion stays a deletion
+    assert docs[-2]["_meta"]["op"] == "d"  # a deletion stays a deletion
+    assert list(docs[-1]["_meta"]) == ["uuid"]  # a `_meta` that is not an object is replaced
     at = datetime.fromisoformat(PublishedAt()(docs[0]["_meta"]["uuid"]) or "")
     assert abs((at - before).total_seconds()) < 5
     stamper.next_transaction()
@@ -65,3 +65,4 @@ def test_a_failing_step_fails_the_pipeline_with_its_error(tmp_path: Path) -> Non
     err = done.stderr.decode()
     assert "pipeline step materialize acmeCo/bigdata/materialize-postgres failed" in err, err[-2000:]
     assert "capture acmeCo/bigdata/source-bigdata" in err  # the summary table still prints
+
