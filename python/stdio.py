@@ -111,9 +111,13 @@ def parse_json_block(body: bytes) -> list[Any] | None:
         values: list[Any] = orjson.loads(b"".join((b"[", body.replace(b"\n", b","), b"]")))
     except orjson.JSONDecodeError:
         return None
-    # Newlines counted by deleting them: bytes.count of one byte is ~5x slower than this memchr-based scan.
-    newlines = len(body) - len(body.replace(b"\n", b""))
-    return values if len(values) == newlines + 1 else None
+    return values if len(values) == count_lines(body) else None
+
+
+def count_lines(body: bytes) -> int:
+    """How many lines `body` holds (its newlines plus one)."""
+    # Counted by deleting them: bytes.count of one byte is ~5x slower than this memchr-based scan.
+    return len(body) - len(body.replace(b"\n", b"")) + 1
 
 
 def parse_json_message(number: int, line: bytes) -> dict[str, Any]:

@@ -28,6 +28,7 @@ import orjson
 from ..errors import ConnectorError, ProtocolError
 from ..merge_patch import merge_patch
 from . import raw, specs
+from .capture_decode import CaptureResponse, decode_block
 from .catalog import Catalog
 from .connector_process import ConnectorProcess
 from .doc_validation import SchemaValidator
@@ -225,6 +226,10 @@ class CaptureSession:
         dumps = orjson.dumps
 
         stamp = self.stamper.stamp if self.stamper is not None else None
+        # Documents of the current read batch kept as their raw JSON text (the fast path, see
+        # capture_decode): parsed per binding in one call for validation, journaled from the text.
+        texts: dict[int, list[Any]] = {b: [] for b in range(nbind)}
+        push_text = {b: texts[b].append for b in range(nbind)}
 
         def encode_batch() -> None:
             for b, docs in batch.items():
@@ -235,13 +240,37 @@ class CaptureSession:
                     pending[b].append(b"\n".join(map(dumps, docs)) + b"\n")
                     pending_counts[b] += len(docs)
                     docs.clear()
+            for b, held in texts.items():
+                if held:
+                    pending[b].append(self._encode_texts(b, held))
+                    pending_counts[b] += len(held)
+                    held.clear()
+
+        def seal(cp: Any) -> None:
+            """A checkpoint: everything pending belongs to it."""
+            nonlocal state
+            state = reduce_state(state, cp)
+            sealed_states.append(cp.get("state"))
+            encode_batch()
+            for b in range(nbind):
+                if pending_counts[b]:
+                    sealed[b].extend(pending[b])
+                    sealed_counts[b] += pending_counts[b]
+                    pending[b] = []
+                    pending_counts[b] = 0
 
         while True:
+            msgs: list[Any] = []
             if json_codec:
-                batch_msgs = proc.read_messages()
-                if batch_msgs is None:
+                body = proc.read_body()
+                if body is None:
                     break
-                msgs = batch_msgs
+                decoded = decode_block(body)
+                if decoded is not None:
+                    proc.lines_read += len(decoded)
+                    self._take_decoded(decoded, body, push_text, seal, nbind)
+                else:
+                    msgs = proc.parse_body(body)
             else:
                 assert message_iter is not None
                 one = next(message_iter, None)
@@ -257,16 +286,7 @@ class CaptureSession:
                         continue
                     cp = msg.get("checkpoint")
                     if cp is not None:
-                        # Seal: everything pending belongs to this checkpoint.
-                        state = reduce_state(state, cp)
-                        sealed_states.append(cp.get("state"))
-                        encode_batch()
-                        for b in range(nbind):
-                            if pending_counts[b]:
-                                sealed[b].extend(pending[b])
-                                sealed_counts[b] += pending_counts[b]
-                                pending[b] = []
-                                pending_counts[b] = 0
+                        seal(cp)
                         continue
                     self._other(msg, nbind)
             except (KeyError, TypeError, AttributeError) as exc:
@@ -304,6 +324,44 @@ class CaptureSession:
                     return
         if not result.stopped:
             proc.finish()
+
+    def _take_decoded(
+        self,
+        decoded: list[CaptureResponse],
+        body: bytes,
+        push_text: Mapping[int, Callable[[Any], None]],
+        seal: Callable[[Any], None],
+        nbind: int,
+    ) -> None:
+        """Dispatch a block decoded by `decode_block`; other variants take the general path one by one."""
+        response: Any = None
+        try:
+            for response in decoded:
+                cap = response.captured
+                if cap is not None:
+                    push_text[cap.binding](cap.doc)
+                    continue
+                if response.checkpoint:
+                    cp = orjson.loads(memoryview(response.checkpoint))
+                    if cp is not None:
+                        seal(cp)
+                        continue
+                self._other(self._line_of(decoded, body, response), nbind)
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise self._malformed(self._line_of(decoded, body, response), nbind, exc) from None
+
+    def _line_of(self, decoded: list[CaptureResponse], body: bytes, response: CaptureResponse) -> Any:
+        """The message, as a dict, of one decoded response (for the general path and error messages)."""
+        index = next(i for i, r in enumerate(decoded) if r is response)
+        return orjson.loads(body.split(b"\n")[index])
+
+    def _encode_texts(self, binding: int, texts: list[Any]) -> bytes:
+        """Journal lines of documents given as raw JSON texts: parsed in one call, validated, stamped."""
+        docs: list[Any] = orjson.loads(b"".join((b"[", b",".join(texts), b"]")))
+        self._validate(binding, docs)
+        if self.stamper is None:
+            return b"\n".join(texts) + b"\n"
+        return self.stamper.journal_lines(docs, texts)
 
     def _validate(self, binding: int, docs: list[Any]) -> None:
         validator = self.targets[binding].validator

@@ -226,16 +226,24 @@ class ConnectorProcess:
         return lines
 
     def read_messages(self) -> list[Any] | None:
-        """The next batch of parsed messages, or None at end of stream; a bad line is a ProtocolError.
+        """The next batch of parsed messages, or None at end of stream; a bad line is a ProtocolError."""
+        body = self.read_body()
+        return None if body is None else self.parse_body(body)
+
+    def read_body(self) -> bytes | None:
+        """The next complete lines of output without the final newline, or None at end of stream."""
+        block = self._read_block()
+        if block is None:
+            return None
+        return block[:-1] if block.endswith(b"\n") else block
+
+    def parse_body(self, body: bytes) -> list[Any]:
+        """Parse lines from `read_body`, counting them as read; a bad line is a ProtocolError.
 
         The whole block is parsed as one JSON array (its newlines turned into commas), which saves
         making and parsing one bytes object per line; anything unusual (a blank line, a line with
         two values, bad JSON) goes through `parse_lines`, which names the offending line.
         """
-        block = self._read_block()
-        if block is None:
-            return None
-        body = block[:-1] if block.endswith(b"\n") else block
         msgs = parse_json_block(body)
         if msgs is not None:
             self.lines_read += len(msgs)

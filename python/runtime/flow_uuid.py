@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
+from itertools import chain, repeat
+from operator import contains
 from typing import Any
+
+import orjson
 
 # 100 ns intervals between the UUID epoch (1582-10-15) and the Unix epoch.
 UUID_EPOCH_OFFSET = 0x01B21DD213814000
@@ -37,6 +41,7 @@ class UuidStamper:
         self._clock = 0  # the next tick to hand out
         self._fresh = True
         self._tails: tuple[int, list[str]] = (-1, [])
+        self._splices: tuple[int, list[bytes]] = (-1, [])
 
     def next_transaction(self) -> None:
         """The next documents belong to a new transaction: read the wall clock again."""
@@ -51,6 +56,13 @@ class UuidStamper:
             tail = self._tail(high)
             self._tails = (high, [h + tail for h in _HEX4])
         return self._tails[1]
+
+    def _splice_table(self, high: int) -> list[bytes]:
+        """Per last 4 hex digits of time_low: the rest of the UUID and the end of the `_meta` member."""
+        if self._splices[0] != high:
+            tail = self._tail(high) + '"},'
+            self._splices = (high, [(h + tail).encode() for h in _HEX4])
+        return self._splices[1]
 
     def _runs(self, total: int) -> Iterator[tuple[int, int, int]]:
         """(first index, count, first tick) of each run of `total` consecutive ticks within one block."""
@@ -79,6 +91,32 @@ class UuidStamper:
                         found["uuid"] = meta["uuid"]
                     else:
                         doc["_meta"] = meta
+
+
+    def journal_lines(self, docs: list[Any], texts: Sequence[Any]) -> bytes:
+        """Journal lines of stamped documents, given as objects and as their JSON texts (bytes-like, one line each).
+
+        When every document is a non-empty object without a `_meta` of its own, each text is kept as
+        written with `{"_meta":{"uuid":"..."},` spliced in for its opening brace: no object is
+        touched and nothing is serialized again. Otherwise the objects are stamped and serialized.
+        """
+        if not docs:
+            return b""
+        if set(map(type, docs)) == {dict} and all(docs) and not any(map(contains, docs, repeat("_meta"))):
+            # Each text opens with "{" and holds no newline, so every "\n{" starts the next document.
+            rests = b"\n".join(chain((b"",), texts)).split(b"\n{")
+            if len(rests) == len(docs) + 1:
+                pieces = []
+                for start, take, clock in self._runs(len(docs)):
+                    low = clock & 0xFFFF
+                    opening = b'\n{"_meta":{"uuid":"' + _HEX4[(clock >> 16) & 0xFFFF].encode()
+                    splices = self._splice_table(clock >> 32)[low : low + take]
+                    pieces.append(b"".join(chain.from_iterable(
+                        zip(repeat(opening), splices, rests[1 + start : 1 + start + take])
+                    )))
+                return b"".join(pieces)[1:] + b"\n"
+        self.stamp(docs)
+        return b"\n".join(map(orjson.dumps, docs)) + b"\n"
 
 
 class PublishedAt:

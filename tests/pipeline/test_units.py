@@ -7,6 +7,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+import orjson
 import yaml
 
 from flow_sdk.runtime.flow_uuid import UUID_EPOCH_OFFSET, PublishedAt, UuidStamper
@@ -66,3 +67,28 @@ def test_a_failing_step_fails_the_pipeline_with_its_error(tmp_path: Path) -> Non
     assert "pipeline step materialize acmeCo/bigdata/materialize-postgres failed" in err, err[-2000:]
     assert "capture acmeCo/bigdata/source-bigdata" in err  # the summary table still prints
 
+
+
+def test_journal_lines_splice_the_stamps_that_stamp_would_set() -> None:
+    """Spliced into the documents' own texts (or stamped as objects for unusual ones), the same UUIDs."""
+    producer = bytes(range(6))
+    plain = [{"id": i, "name": f"n\n{i}", "nested": {"a": [1, {"b": None}]}} for i in range(70_000)]
+    unusual = [{"id": 1, "_meta": {"op": "d"}}, {}, {"id": 2}]
+    spliced, reference = UuidStamper(producer), UuidStamper(producer)
+    for stamper in (spliced, reference):
+        stamper._clock = (123 << 32) | 0xFFF0  # the first batch crosses a block of 65,536 ticks
+        stamper._fresh = False
+    out = b""
+    expected = []
+    for docs in (plain, unusual):
+        texts = [orjson.dumps(d) for d in docs]
+        out += spliced.journal_lines([dict(d) for d in docs], texts)
+        copies = [dict(d) for d in docs]
+        reference.stamp(copies)
+        expected.extend(copies)
+    assert out.endswith(b"\n") and out.count(b"\n") == len(expected)
+    lines = out.splitlines()
+    assert lines[0].startswith(b'{"_meta":{"uuid":"') and lines[0].endswith(orjson.dumps(plain[0])[1:])
+    assert [orjson.loads(line) for line in lines] == expected
+    assert len({d["_meta"]["uuid"] for d in expected}) == len(expected)
+    assert spliced.journal_lines([], []) == b""

@@ -89,6 +89,17 @@ def session(request: dict[str, object]) -> None:
         sys.stdout.flush()
     elif MODE == "wrong_variant_session":
         send({"validated": {}})
+    elif MODE == "mixed":  # other variants and a document with its own `_meta` among plain ones
+        captured({"id": 1})
+        send({"backfillBegin": {"binding": 0}})
+        captured({"id": 2, "_meta": {"op": "d"}})
+        send({"sourcedSchema": {"binding": 0, "schemaJson": {"type": "object"}}})
+        captured({"id": 3})
+        send({"backfillComplete": {}})
+        checkpoint({"cursor": 3})
+    elif MODE == "null_checkpoint":
+        captured({"id": 1})
+        send({"checkpoint": None})
     elif MODE == "merge":
         captured({"id": 1})
         checkpoint({"a": 1, "b": {"c": 1}}, merge=False)

@@ -75,6 +75,7 @@ def test_garbage_output_is_a_protocol_error_with_line_and_excerpt(bad: Callable[
         ("bad_state", "state.updated must be a JSON object"),
         ("array", "line 2: expected a JSON object (one message), got list"),
         ("wrong_variant_session", "response `validated` is not valid during a capture session"),
+        ("null_checkpoint", "a response must set exactly one variant, got none"),
     ],
 )
 def test_protocol_order_violations(bad: Callable[..., Path], mode: str, expected: str) -> None:
@@ -127,6 +128,18 @@ def test_explicit_acknowledgements_follow_the_commit(bad: Callable[..., Path], t
     done = run_flow_sdk("capture", "--source", str(catalog), "--name", BAD, "--state-dir", str(state_dir))
     assert done.returncode == 0, done.stderr
     acks = [json.loads(line)["msg"] for line in done.stderr.splitlines() if '"ack ' in line]
-    # Each document line is `{"id":N,"_meta":{"uuid":"<36 characters>"}}\n` (65 bytes): ack N arrives
-    # once N lines are committed.
-    assert acks == [f"ack {i} {{'acknowledge': {{'checkpoints': 1}}}} committed={65 * i}" for i in range(1, 4)], acks
+    # The journal keeps each document's text as the connector wrote it (`{"id": N}`, with a space) and
+    # splices the UUID in first: `{"_meta":{"uuid":"<36 characters>"},"id": N}\n` (66 bytes). Ack N
+    # arrives once N lines are committed.
+    assert acks == [f"ack {i} {{'acknowledge': {{'checkpoints': 1}}}} committed={66 * i}" for i in range(1, 4)], acks
+
+
+def test_other_variants_and_own_meta_among_captured_documents(bad: Callable[..., Path], tmp_path: Path) -> None:
+    """Documents around other variants keep their order; a document's own `_meta` keeps its fields."""
+    state_dir = tmp_path / "state"
+    done = run_flow_sdk("capture", "--source", str(bad("mixed")), "--name", BAD, "--state-dir", str(state_dir))
+    assert done.returncode == 0, done.stderr
+    docs = [doc for _, doc in journal.read_documents(journal.journal_path(state_dir, "test/things"))]
+    metas = [doc.pop("_meta") for doc in docs]
+    assert docs == [{"id": 1}, {"id": 2}, {"id": 3}]
+    assert metas[1]["op"] == "d" and len({m["uuid"] for m in metas}) == 3

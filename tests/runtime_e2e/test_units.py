@@ -144,3 +144,25 @@ def test_read_messages_parses_batches_and_takes_the_slow_path_for_odd_lines() ->
     proc = _emitter(b'{"checkpoint":{}}\n{"a":1},{"b":2}\n')
     with pytest.raises(ProtocolError, match="line 2: malformed JSON"):
         proc.read_messages()
+
+
+def test_decode_block_keeps_documents_as_written() -> None:
+    """Documents come back as their exact text; other variants decode empty; anything odd gives None."""
+    from flow_sdk.runtime.capture_decode import decode_block
+
+    body = b'{"captured":{"binding":1,"doc":{"a": [1, {"b":null}]}}}\n{"sourcedSchema":{}}\n{"checkpoint":{"state":{}}}'
+    decoded = decode_block(body)
+    assert decoded is not None and len(decoded) == 3
+    first, other, last = decoded
+    assert first.captured is not None and first.captured.binding == 1
+    assert bytes(first.captured.doc) == b'{"a": [1, {"b":null}]}'
+    assert other.captured is None and not other.checkpoint
+    assert last.captured is None and bytes(last.checkpoint) == b'{"state":{}}'
+    for odd in [
+        b'{"captured":{"binding":"1","doc":{}}}',  # a binding of another type
+        b'{"captured":{"binding":0}}',  # no document
+        b'{"checkpoint":{}},{"checkpoint":{}}',  # two values on one line
+        b'{"checkpoint":{}}\n\n{"checkpoint":{}}',  # a blank line
+        b'{"captured":{"doc":{}}',  # bad JSON
+    ]:
+        assert decode_block(odd) is None, odd
