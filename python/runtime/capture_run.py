@@ -6,8 +6,11 @@ binding; a `checkpoint` seals them. After each read batch every sealed checkpoin
 one transaction (several checkpoints may merge, as in Flow), then acknowledged when the connector
 asked for explicit acknowledgements. Documents after the last checkpoint of a session are dropped.
 
-The hot path per message is: one `orjson.loads` (batched), one dict lookup on the variant key and
-one append. Schema validation (compiled, see `doc_validation`) runs per sealed batch.
+The hot path: each read block is decoded in one call with documents kept as the connector's text
+(`capture_decode`); per message one attribute test and one append. Per binding and block, the
+documents are parsed in one call, validated (compiled, see `doc_validation`) and journaled from
+their text with the UUID spliced in (`flow_uuid`). Blocks the fast decoder can't take are parsed
+into dicts and handled message by message.
 """
 
 from __future__ import annotations
