@@ -42,11 +42,16 @@ def bytea(value: str) -> str:
     return "\\\\x" + base64.b64decode(value).hex()
 
 
-def _expression(column: ColumnSpec, var: str) -> str:
+def _expression(column: ColumnSpec, var: str, *, doc_text: bool = False) -> str:
     """The f-string replacement field that encodes `var` for this column.
 
+    With `doc_text`, the document column's value is the document's JSON text as bytes (see
+    `StoreBatch.doc_texts`): decoded, and escaped only if it holds a backslash, tab or carriage
+    return (JSON text has no raw newline inside one protocol line).
     (No backslashes may appear inside an f-string's expressions: BS stands for one backslash.)
     """
+    if doc_text and column.role == "document":
+        return "{" + f"(text(j) if BS in (j := str({var}, 'utf-8')) or TAB in j or CR in j else j)" + "}"
     if column.type == JSONB:
         # orjson escapes control characters itself; only its backslashes need doubling for COPY.
         inner = f"(j.replace(BS, BS2) if BS in (j := dumps({var}).decode()) else j)"
@@ -95,17 +100,18 @@ def row_encoder(columns: Sequence[ColumnSpec], *, ordinal: bool = False) -> RowE
     return encoder
 
 
-def batch_encoder(columns: Sequence[ColumnSpec]) -> BatchEncoder:
+def batch_encoder(columns: Sequence[ColumnSpec], *, doc_text: bool = False) -> BatchEncoder:
     """A function (keys, values, docs) -> the COPY text lines of a whole batch, in Store order.
 
     The same fields as `row_encoder`, but the loop runs inside one generated list comprehension that
     unpacks each key and values list in its target: no function call per row. A key or values list of
     another length than the columns raises ValueError (then `row_encoder` tells what is wrong).
+    With `doc_text`, `docs` are the documents' JSON texts (bytes-like) rather than JSON values.
     """
     keys = [f"c{i}" for i, c in enumerate(columns) if c.role == "key"]
     values = [f"c{i}" for i, c in enumerate(columns) if c.role == "value"]
     doc = next((f"c{i}" for i, c in enumerate(columns) if c.role == "document"), "_doc")
-    fields = "\\t".join(_expression(c, f"c{i}") for i, c in enumerate(columns))
+    fields = "\\t".join(_expression(c, f"c{i}", doc_text=doc_text) for i, c in enumerate(columns))
     target = f"({', '.join(keys)},), ({''.join(v + ', ' for v in values)}), {doc}"
     source = (
         "def encode_batch(keys, values, docs):\n"
@@ -118,6 +124,7 @@ def batch_encoder(columns: Sequence[ColumnSpec]) -> BatchEncoder:
 def _compile(source: str) -> dict[str, Any]:
     namespace: dict[str, Any] = {
         "NULL": NULL, "text": text, "bytea": bytea, "dumps": orjson.dumps, "BS": "\\", "BS2": "\\\\",
+        "TAB": "\t", "CR": "\r",
     }
     exec(source, namespace)  # the source is built only from our own fixed fragments
     return namespace

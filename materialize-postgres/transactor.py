@@ -35,6 +35,7 @@ class _Target:
     delta: bool
     encode: RowEncoder
     encode_batch: BatchEncoder
+    encode_batch_texts: BatchEncoder  # the same, from the documents' JSON texts
     encode_mark: RowEncoder
     encode_key: RowEncoder
     encode_load: RowEncoder
@@ -63,6 +64,7 @@ def _target(binding: Binding, config: EndpointConfig) -> _Target:
         delta=binding.delta_updates,
         encode=row_encoder(columns),
         encode_batch=batch_encoder(columns),
+        encode_batch_texts=batch_encoder(columns, doc_text=True),
         encode_mark=row_encoder(mark_columns),
         encode_key=row_encoder(keys),
         encode_load=row_encoder(keys, ordinal=True),
@@ -185,7 +187,11 @@ class PostgresTransactor(Transactional):
         else:
             return False
         try:
-            lines = t.encode_batch(batch.keys, batch.values, batch.docs)
+            texts = batch.doc_texts
+            if texts is not None:  # the documents as the runtime sent them: no parse, no serialization
+                lines = t.encode_batch_texts(batch.keys, batch.values, texts)
+            else:
+                lines = t.encode_batch(batch.keys, batch.values, batch.docs)
         except ValueError:  # a key or values list of an unexpected length: the row encoder explains
             lines = list(map(t.encode, batch.keys, batch.values, batch.docs))
         copier.write(statement, lines)

@@ -29,6 +29,7 @@ from ..errors import ConnectorError, ProtocolError
 from ..stdio import MAX_MESSAGE_BYTES, Codec, MessageReader, MessageWriter, parse_json_block, parse_json_message
 from .packed import unpack_b64
 from .protocol import MaterializeProtocol
+from .store_decode import decode_stores
 from .transactor import ConnectorState, Load, StoreBatch, Transactor
 
 if TYPE_CHECKING:
@@ -340,6 +341,20 @@ class Session:
     def _store_batches(self) -> Iterator[StoreBatch]:
         protocol = self.protocol
         while True:
+            if self._at >= len(self._buffer) and self._read1 is not None:
+                # A fresh block: all plain stores (the usual case) decode with their documents as text.
+                block = self._read_block()
+                if block is None:
+                    self._fill()  # the end of input: raises EndOfInput
+                    continue
+                decoded = decode_stores(block)
+                if decoded is not None:
+                    self._lines += len(decoded)
+                    protocol.receive_stores(decoded.bindings)
+                    yield decoded
+                    continue
+                self._buffer, self._at = self._parse(block), 0
+                continue
             messages = self._rest()
             bodies = _bodies(messages, _store_member, _store_body)
             n = self._split(messages, bodies)

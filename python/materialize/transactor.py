@@ -28,6 +28,8 @@ from functools import partial
 from itertools import islice
 from typing import Any, NamedTuple
 
+import orjson
+
 from ..errors import ConnectorError
 
 
@@ -61,25 +63,41 @@ class StoreBatch:
     What `store_batches` yields. A connector can test and encode whole columns with C-level loops
     (`any(batch.exists)`, `map(encode, batch.keys, batch.values, batch.docs)`); iterating the batch
     yields its `Store` tuples.
+
+    `doc_texts`, when not None, holds each document as the JSON text the runtime sent (bytes-like
+    objects): a connector that writes documents as text can use them and skip parsing and
+    serializing. `docs` then parses them all in one call, the first time it is read.
     """
 
-    __slots__ = ("bindings", "deletes", "docs", "exists", "keys", "values")
+    __slots__ = ("_docs", "bindings", "deletes", "doc_texts", "exists", "keys", "values")
 
     def __init__(
         self,
         bindings: Sequence[int],
         keys: Sequence[list[Any]],
         values: Sequence[list[Any]],
-        docs: Sequence[Any],
+        docs: Sequence[Any] | None,
         exists: Sequence[bool],
         deletes: Sequence[bool],
+        doc_texts: Sequence[Any] | None = None,
     ) -> None:
+        if docs is None and doc_texts is None:
+            raise ValueError("a StoreBatch needs its documents, as objects or as texts")
         self.bindings = bindings
         self.keys = keys
         self.values = values
-        self.docs = docs
+        self._docs = docs
         self.exists = exists
         self.deletes = deletes
+        self.doc_texts = doc_texts
+
+    @property
+    def docs(self) -> Sequence[Any]:
+        """The documents as JSON values (parsed from `doc_texts` on first use when the batch came as text)."""
+        if self._docs is None:
+            assert self.doc_texts is not None
+            self._docs = orjson.loads(b"".join((b"[", b",".join(self.doc_texts), b"]")))
+        return self._docs
 
     @classmethod
     def of(cls, stores: Sequence[Store]) -> StoreBatch:

@@ -213,3 +213,33 @@ def test_two_messages_on_one_line_are_refused() -> None:
     data = encode([open_request(MAT), {"acknowledge": {}}, {"flush": {}}]) + two
     with pytest.raises(ProtocolError, match="line 4: malformed JSON"):
         run(io.BytesIO(data))
+
+
+N_TEXTS = 8000  # several reads of stdin
+
+
+def test_plain_store_blocks_carry_document_texts() -> None:
+    """Blocks of plain stores reach the transactor with each document's text as sent; `docs` parses them.
+
+    (The session's first read holds `open`, so its stores come parsed; later reads are all stores.)
+    """
+    stores = [store(i % 2, {"id": i, "name": f"n {i}"}, exists=i % 3 == 0) for i in range(N_TEXTS)]
+    requests = [open_request(MAT), {"acknowledge": {}}, {"flush": {}}, *stores,
+                {"startCommit": {"runtimeCheckpoint": checkpoint(1)}}]
+    seen: list[StoreBatch] = []
+
+    class Texts(Recorder):
+        def store(self, stores: Iterator[Store]) -> None:
+            for batch in store_batches(stores):
+                seen.append(batch)
+                self.stores.extend(batch)
+
+    t = Texts()
+    out = io.BytesIO()
+    assert RecorderConnector(t).serve(io.BytesIO(encode(requests)), out) == 0
+    assert [s.doc for s in t.stores] == [{"id": i, "name": f"n {i}"} for i in range(N_TEXTS)]
+    assert [s.exists for s in t.stores] == [i % 3 == 0 for i in range(N_TEXTS)]
+    with_texts = [b for b in seen if b.doc_texts is not None]
+    assert with_texts, "no block of plain stores came as text"
+    first = with_texts[0]
+    assert [bytes(x) for x in first.doc_texts] == [orjson.dumps(d) for d in first.docs]

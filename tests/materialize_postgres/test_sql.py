@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import orjson
 import pytest
 
 from flow_sdk.errors import ConfigError
@@ -184,3 +185,19 @@ def test_batch_encoder_matches_row_encoder() -> None:
     ]
     with pytest.raises(ValueError):
         encode.batch_encoder(cols)([["a", 1]], [["x", 1.0, "extra"]], [{}])
+
+
+def test_batch_encoder_from_document_texts() -> None:
+    """From the documents' JSON texts: the same lines as from the documents, and text whitespace escaped."""
+    cols = [
+        ColumnSpec("k", "bigint", False, "key", "integer"),
+        ColumnSpec("s", "text", True, "value", "string"),
+        ColumnSpec("flow_document", "jsonb", False, "document", "object"),
+    ]
+    docs = [{"q": 'say "hi" \\ \n', "ü": "ß"}, {}, {"r": [1, 2.5, None]}]
+    keys, values = [[1], [2], [3]], [["x\ty"], [None], ["ok"]]
+    texts = [memoryview(orjson.dumps(d)) for d in docs]  # any bytes-like object, as msgspec.Raw is
+    from_texts = encode.batch_encoder(cols, doc_text=True)
+    assert from_texts(keys, values, texts) == encode.batch_encoder(cols)(keys, values, docs)
+    # Whitespace a connector may leave in JSON text: a tab or carriage return is escaped for COPY.
+    assert from_texts([[4]], [[None]], [b'{"a":\t1,\r"b": 2}']) == ['4\t\\N\t{"a":\\t1,\\r"b": 2}\n']
