@@ -9,6 +9,7 @@ Loads and stores are the hot path, so they are handled a batch at a time: with t
 session reads whatever stdin has buffered (up to `READ_BYTES`), parses all its lines in one call,
 checks the protocol state once per batch and builds `Load` tuples and `StoreBatch` columns with
 C-level loops (a whole column per call when the bodies share their members, as they usually do).
+A fresh block of plain stores is decoded by `store_decode` instead, its documents kept as text.
 Only the message that ends a run of loads or stores (flush, startCommit) goes through the
 general per-message path.
 """
