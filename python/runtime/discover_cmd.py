@@ -1,6 +1,9 @@
 """`flow-sdk discover`: ask a capture's connector what it can capture and write it into the catalog.
 
-The file that defines the capture is rewritten (YAML, comments are not kept):
+The file that defines the capture is rewritten in place. A YAML file is edited round trip
+(ruamel.yaml): its comments, key order, quoting, indentation and flow-style mappings stay as
+they were (ruamel writes `{ a: b }` as `{a: b}`), and only the additions below appear. A JSON
+file is written back as indented JSON.
 
 * each discovered binding whose resource path is not yet bound is added to the capture as
   `{resource, target}` (`disable: true` when the connector recommends it); bindings already
@@ -12,12 +15,17 @@ The file that defines the capture is rewritten (YAML, comments are not kept):
 
 from __future__ import annotations
 
+import io
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+from ruamel.yaml.util import load_yaml_guess_indent
 
 from ..errors import ConfigError
 from . import specs
@@ -57,7 +65,8 @@ def discover(
     discovered = unary(start, specs.discover_request(catalog, name)).get("bindings") or []
 
     path = capture.source
-    doc = read_document(path)
+    edited = _load_for_edit(path)
+    doc = edited.doc
     if not isinstance(doc, dict):
         raise ConfigError(f"{path}: expected a catalog mapping")
     task = doc.get("captures", {}).get(name)
@@ -98,5 +107,57 @@ def discover(
         result.added_collections.append(target)
     if not collections:
         del doc["collections"]
-    path.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    _write_edited(path, edited)
     return result
+
+
+def _round_trip(mapping: int = 2, sequence: int = 2, offset: int = 0) -> YAML:
+    rt = YAML(typ="rt")
+    rt.preserve_quotes = True
+    rt.width = 4096  # never fold long lines the author wrote on one
+    rt.indent(mapping=mapping, sequence=sequence, offset=offset)
+    return rt
+
+
+@dataclass
+class _Edited:
+    """A catalog file loaded for editing, with the indentation to write it back in."""
+
+    doc: Any
+    mapping: int = 2
+    sequence: int = 2
+    offset: int = 0
+
+
+def _mapping_indent(text: str) -> int:
+    """The indentation of the file's first nested mapping key (2 when there is none)."""
+    for line in text.splitlines():
+        content = line.lstrip(" ")
+        depth = len(line) - len(content)
+        if depth and content and not content.startswith(("#", "- ", "-\t")) and content != "-":
+            return depth
+    return 2
+
+
+def _load_for_edit(path: Path) -> _Edited:
+    """The catalog file as a document that can be edited and written back with its comments."""
+    if path.suffix.lower() == ".json":
+        return _Edited(read_document(path))
+    text = path.read_text(encoding="utf-8")
+    try:
+        # ruamel's guess describes block sequences: item content indent and the dash's offset.
+        _, sequence, offset = load_yaml_guess_indent(text)
+        doc = _round_trip().load(text)  # loaded again: the guess does not keep quotes
+    except YAMLError as exc:
+        raise ConfigError(f"{path}: cannot parse file: {exc}") from None
+    mapping = _mapping_indent(text)
+    return _Edited(doc, mapping, sequence or mapping, offset or 0)
+
+
+def _write_edited(path: Path, edited: _Edited) -> None:
+    if path.suffix.lower() == ".json":
+        path.write_text(json.dumps(edited.doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        return
+    out = io.StringIO()
+    _round_trip(edited.mapping, edited.sequence, edited.offset).dump(edited.doc, out)
+    path.write_text(out.getvalue(), encoding="utf-8")

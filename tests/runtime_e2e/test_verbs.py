@@ -117,3 +117,39 @@ def test_preview_over_the_protobuf_codec(tmp_path: Path) -> None:
     lines = _preview_lines(done.stdout)
     assert len(lines) == 150
     assert lines[0] == ["acmeCo/bigdata/users", lines[0][1]] and lines[0][1]["id"] == 1  # type: ignore[index]
+
+
+def test_discover_keeps_the_authors_comments_and_layout(tmp_path: Path) -> None:
+    """Discover edits the catalog round trip: comments, flow mappings and quoting stay as written."""
+    doc = yaml.safe_load(bigdata_catalog(tmp_path, bindings=1).read_text())
+    endpoint = json.dumps(doc["captures"][BIGDATA]["endpoint"])  # JSON is YAML: one flow-style line
+    users = json.dumps(doc["collections"]["acmeCo/bigdata/users"])
+    text = (
+        "# Our capture of the demo API. Keep this header.\n"
+        "captures:\n"
+        f"  {BIGDATA}:\n"
+        f"    endpoint: {endpoint}  # local dev endpoint\n"
+        "    bindings:\n"
+        "      # users: the only stream we had at first\n"
+        "      - resource: {stream: users, syncMode: incremental, cursorField: [updated_at]}\n"
+        "        target: 'acmeCo/bigdata/users'\n"
+        "collections:\n"
+        f"  acmeCo/bigdata/users: {users}  # hand-tuned schema\n"
+    )
+    catalog = tmp_path / "flow.yaml"
+    catalog.write_text(text)
+    done = run_flow_sdk("discover", "--source", str(catalog), "--capture", BIGDATA)
+    assert done.returncode == 0, done.stderr
+    written = catalog.read_text()
+    for kept in [
+        "# Our capture of the demo API. Keep this header.\n",
+        "  # local dev endpoint\n",
+        "      # users: the only stream we had at first\n"
+        "      - resource: {stream: users, syncMode: incremental, cursorField: [updated_at]}\n"
+        "        target: 'acmeCo/bigdata/users'\n",
+        "  # hand-tuned schema\n",
+    ]:
+        assert kept in written, (kept, written)
+    parsed = yaml.safe_load(written)
+    assert [b["target"] for b in parsed["captures"][BIGDATA]["bindings"]] == COLLECTIONS
+    assert parsed["collections"]["acmeCo/bigdata/orders"]["schema"] == "orders.schema.yaml"
