@@ -160,6 +160,27 @@ def describe(msg: Mapping[str, Any]) -> str:
     return ", ".join(names) if names else "an empty message"
 
 
+class _BlockMessages:
+    """The messages of a decoded block as dicts, for the few responses the fast path hands elsewhere."""
+
+    def __init__(self, decoded: list[CaptureResponse], body: bytes) -> None:
+        self._decoded = decoded
+        self._body = body
+        self._lines: list[bytes] | None = None
+        self._cursor = 0  # responses are asked for in block order: search on from the last one
+
+    def of(self, response: CaptureResponse) -> Any:
+        """The message of `response` (one of the block's), parsed from its line."""
+        if self._lines is None:
+            self._lines = self._body.split(b"\n")
+        decoded = self._decoded
+        index = next((i for i in range(self._cursor, len(decoded)) if decoded[i] is response), None)
+        if index is None:
+            index = next(i for i, r in enumerate(decoded) if r is response)
+        self._cursor = index
+        return orjson.loads(self._lines[index])
+
+
 class CaptureSession:
     """Drives one connector session and validates everything it sends."""
 
@@ -337,6 +358,7 @@ class CaptureSession:
         nbind: int,
     ) -> None:
         """Dispatch a block decoded by `decode_block`; other variants take the general path one by one."""
+        messages = _BlockMessages(decoded, body)
         response: Any = None
         try:
             for response in decoded:
@@ -349,14 +371,9 @@ class CaptureSession:
                     if cp is not None:
                         seal(cp)
                         continue
-                self._other(self._line_of(decoded, body, response), nbind)
+                self._other(messages.of(response), nbind)
         except (KeyError, TypeError, AttributeError) as exc:
-            raise self._malformed(self._line_of(decoded, body, response), nbind, exc) from None
-
-    def _line_of(self, decoded: list[CaptureResponse], body: bytes, response: CaptureResponse) -> Any:
-        """The message, as a dict, of one decoded response (for the general path and error messages)."""
-        index = next(i for i, r in enumerate(decoded) if r is response)
-        return orjson.loads(body.split(b"\n")[index])
+            raise self._malformed(messages.of(response), nbind, exc) from None
 
     def _encode_texts(self, binding: int, texts: list[Any]) -> bytes:
         """Journal lines of documents given as raw JSON texts: parsed in one call, validated, stamped."""
