@@ -10,13 +10,15 @@ from __future__ import annotations
 import os
 import struct
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from enum import StrEnum
-from typing import IO, Any, BinaryIO, Literal
+from typing import IO, Any, BinaryIO, Literal, TypeVar
 
 import orjson
 
 from .errors import ConfigError, ProtocolError
+
+T = TypeVar("T")
 
 Protocol = Literal["capture", "materialize", "derive"]
 Direction = Literal["request", "response"]
@@ -99,19 +101,30 @@ def iter_proto_frames(stream: BinaryIO) -> Iterator[tuple[int, bytes]]:
         yield number, payload
 
 
-def parse_json_block(body: bytes) -> list[Any] | None:
-    """Every line of `body` (complete JSON lines, no final newline) parsed in one call; None if that can't apply.
+def decode_lines(body: bytes, decode: Callable[[bytes], list[T]], error: type[Exception]) -> list[T] | None:
+    """Every line of `body` (complete JSON lines, no final newline) decoded in one call; None if that can't apply.
 
-    The block is parsed as one JSON array, its newlines turned into commas: cheaper than one bytes
-    object and one parse per line. A line holding no value (blank) or several (`{..},{..}`) makes the
-    array invalid or changes its length, and bad JSON fails it: each gives None, so the caller parses
-    line by line and names the offending one. The values may be of any type.
+    The block is decoded as one JSON array, its newlines turned into commas: cheaper than one bytes
+    object and one decode per line. A line holding no value (blank) or several (`{..},{..}`) makes the
+    array invalid or changes its length, and bad JSON fails it (`decode` raises `error`): each gives
+    None, so the caller parses line by line and names the offending one.
     """
     try:
-        values: list[Any] = orjson.loads(b"".join((b"[", body.replace(b"\n", b","), b"]")))
-    except orjson.JSONDecodeError:
+        values = decode(b"".join((b"[", body.replace(b"\n", b","), b"]")))
+    except error:
         return None
     return values if len(values) == count_lines(body) else None
+
+
+def parse_json_block(body: bytes) -> list[Any] | None:
+    """Every line of `body` parsed with orjson in one call (see `decode_lines`); the values may be of any type."""
+    return decode_lines(body, orjson.loads, orjson.JSONDecodeError)
+
+
+def parse_json_texts(texts: Iterable[Any]) -> list[Any]:
+    """JSON texts (bytes-like, each one complete value) parsed in one call, as the items of one array."""
+    values: list[Any] = orjson.loads(b"".join((b"[", b",".join(texts), b"]")))
+    return values
 
 
 def count_lines(body: bytes) -> int:

@@ -16,7 +16,7 @@ from typing import Any
 
 import msgspec
 
-from ..stdio import count_lines
+from ..stdio import decode_lines
 from .transactor import StoreBatch
 
 
@@ -44,11 +44,9 @@ _fields = attrgetter("binding", "key", "values", "doc", "exists", "delete")
 
 def decode_stores(block: bytes) -> StoreBatch | None:
     """The stores of `block` (complete JSON lines, no final newline) as one batch; None unless all are plain stores."""
-    try:
-        requests = _decoder.decode(b"".join((b"[", block.replace(b"\n", b","), b"]")))
-    except msgspec.DecodeError:  # also msgspec.ValidationError, its subclass
-        return None
-    if not requests or len(requests) != count_lines(block):  # a blank line, or two values on one
+    # msgspec.ValidationError (another variant, an extra member, a field of another type) is a DecodeError too.
+    requests = decode_lines(block, _decoder.decode, msgspec.DecodeError)
+    if requests is None:
         return None
     bindings, keys, values, texts, exists, deletes = zip(*map(_fields, map(_body, requests)), strict=True)
     return StoreBatch(bindings, keys, values, None, exists, deletes, doc_texts=texts)

@@ -28,9 +28,8 @@ from functools import partial
 from itertools import islice
 from typing import Any, NamedTuple
 
-import orjson
-
 from ..errors import ConnectorError
+from ..stdio import parse_json_texts
 
 
 class Load(NamedTuple):
@@ -96,7 +95,7 @@ class StoreBatch:
         """The documents as JSON values (parsed from `doc_texts` on first use when the batch came as text)."""
         if self._docs is None:
             assert self.doc_texts is not None
-            self._docs = orjson.loads(b"".join((b"[", b",".join(self.doc_texts), b"]")))
+            self._docs = parse_json_texts(self.doc_texts)
         return self._docs
 
     @classmethod

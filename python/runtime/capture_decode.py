@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import msgspec
 
-from ..stdio import count_lines
+from ..stdio import decode_lines
 
 
 class Captured(msgspec.Struct, gc=False):
@@ -37,9 +37,5 @@ _decoder = msgspec.json.Decoder(list[CaptureResponse])
 
 def decode_block(body: bytes) -> list[CaptureResponse] | None:
     """The responses of `body` (complete JSON lines, no final newline), one per line; None if it can't decode."""
-    try:
-        responses = _decoder.decode(b"".join((b"[", body.replace(b"\n", b","), b"]")))
-    except msgspec.DecodeError:  # also msgspec.ValidationError, its subclass
-        return None
-    # A line holding two values, or none, changes the count (see stdio.parse_json_block).
-    return responses if len(responses) == count_lines(body) else None
+    # msgspec.ValidationError (a field of another type) is a DecodeError too.
+    return decode_lines(body, _decoder.decode, msgspec.DecodeError)

@@ -30,6 +30,7 @@ import orjson
 
 from ..errors import ConnectorError, ProtocolError
 from ..merge_patch import merge_patch
+from ..stdio import parse_json_texts
 from . import raw, specs
 from .capture_decode import CaptureResponse, decode_block
 from .catalog import Catalog
@@ -167,16 +168,14 @@ class _BlockMessages:
         self._decoded = decoded
         self._body = body
         self._lines: list[bytes] | None = None
-        self._cursor = 0  # responses are asked for in block order: search on from the last one
+        self._cursor = 0  # responses are asked for in block order (never an earlier one): search on from here
 
     def of(self, response: CaptureResponse) -> Any:
         """The message of `response` (one of the block's), parsed from its line."""
         if self._lines is None:
             self._lines = self._body.split(b"\n")
         decoded = self._decoded
-        index = next((i for i in range(self._cursor, len(decoded)) if decoded[i] is response), None)
-        if index is None:
-            index = next(i for i, r in enumerate(decoded) if r is response)
+        index = next(i for i in range(self._cursor, len(decoded)) if decoded[i] is response)
         self._cursor = index
         return orjson.loads(self._lines[index])
 
@@ -377,7 +376,7 @@ class CaptureSession:
 
     def _encode_texts(self, binding: int, texts: list[Any]) -> bytes:
         """Journal lines of documents given as raw JSON texts: parsed in one call, validated, stamped."""
-        docs: list[Any] = orjson.loads(b"".join((b"[", b",".join(texts), b"]")))
+        docs = parse_json_texts(texts)
         self._validate(binding, docs)
         if self.stamper is None:
             return b"\n".join(texts) + b"\n"
