@@ -90,21 +90,10 @@ def preview(args: argparse.Namespace) -> int:
     return 0
 
 
-_registered = False
-
-
-def register() -> None:
-    """Add the `materialize` verb to the `flow-sdk` command line (once; importing this module does it)."""
-    global _registered
-    if _registered:
-        return
-    _registered = True
-    register_command(
-        "materialize",
-        "run a materialization from local collection journals (or a fixture), resuming from its recovery log",
-        materialize_arguments,
-        materialize,
-    )
-
-
-register()
+# Importing this module adds its verb to the `flow-sdk` command line (once: modules are imported once).
+register_command(
+    "materialize",
+    "run a materialization from local collection journals (or a fixture), resuming from its recovery log",
+    materialize_arguments,
+    materialize,
+)

@@ -50,21 +50,10 @@ def run(args: argparse.Namespace) -> int:
     return 130 if result.interrupted else 0
 
 
-_registered = False
-
-
-def register() -> None:
-    """Add the `run` verb to the `flow-sdk` command line (once; importing this module does it)."""
-    global _registered
-    if _registered:
-        return
-    _registered = True
-    register_command(
-        "run",
-        "run every capture and materialization of a catalog as one pipeline, resuming from its state directory",
-        run_arguments,
-        run,
-    )
-
-
-register()
+# Importing this module adds its verb to the `flow-sdk` command line (once: modules are imported once).
+register_command(
+    "run",
+    "run every capture and materialization of a catalog as one pipeline, resuming from its state directory",
+    run_arguments,
+    run,
+)
