@@ -95,31 +95,46 @@ def row_counts(dsn: str, tables: list[str]) -> dict[str, int]:
 def main(argv: list[str] | None = None) -> int:
     """Run the job; exit status of the pipeline."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--postgres", default=os.environ.get(DSN_ENV), metavar="DSN",
-                        help=f"a libpq connection string (default: ${DSN_ENV}, else an embedded server)")
-    parser.add_argument("--records-per-stream", type=int, default=None,
-                        help="grow (or set) the volume: records per stream (catalog default: 100,000)")
-    parser.add_argument("--state", type=Path, default=REPO / ".state" / "main-job",
-                        help="journals, recovery log and the embedded server's data (default: .state/main-job)")
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get(DSN_ENV),
+        metavar="DSN",
+        help=f"a libpq connection string (default: ${DSN_ENV}, else an embedded server)",
+    )
+    parser.add_argument(
+        "--records-per-stream",
+        type=int,
+        default=None,
+        help="grow (or set) the volume: records per stream (catalog default: 100,000)",
+    )
+    parser.add_argument(
+        "--state",
+        type=Path,
+        default=REPO / ".state" / "main-job",
+        help="journals, recovery log and the embedded server's data (default: .state/main-job)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress display")
     args = parser.parse_args(argv)
 
-    from flow_sdk.runtime.pipeline import run_pipeline
+    from flow_sdk.runtime.pipeline.supervisor import run_pipeline
 
     state: Path = args.state.resolve()
     state.mkdir(parents=True, exist_ok=True)
     with postgres(args.postgres, state / "postgres") as dsn:
         catalog = write_catalog(state, dsn, args.records_per_stream)
         resumed = (state / "pipeline" / "recovery.db").exists()
-        print(f"main-job: {'resuming' if resumed else 'starting'} the pipeline ({catalog})", file=sys.stderr,
-              flush=True)
+        print(
+            f"main-job: {'resuming' if resumed else 'starting'} the pipeline ({catalog})", file=sys.stderr, flush=True
+        )
         result = run_pipeline(catalog, state / "pipeline", show_progress=not args.no_progress)
         captured = result.totals("capture")["documents"]
         materialized = result.totals("materialize")["documents"]
         news = "no new documents (everything was captured before)" if captured == 0 else f"{captured:,} new documents"
         print(f"main-job: captured {news}; materialized {materialized:,} documents")
-        tables = [b["resource"]["table"] for b in yaml.safe_load(CATALOG.read_text())["materializations"][
-            MATERIALIZATION]["bindings"]]
+        tables = [
+            b["resource"]["table"]
+            for b in yaml.safe_load(CATALOG.read_text())["materializations"][MATERIALIZATION]["bindings"]
+        ]
         for table, count in row_counts(dsn, tables).items():
             print(f"  {table:<8} {count:>10,} rows")
     return 130 if result.interrupted else 0

@@ -41,15 +41,17 @@ from flow_sdk.materialize import (
 from .layout import STAGING_DIR, binding_dir, fsync_dir, publish, read_columns, write_columns
 
 DESTINATION = "materialize-files"
-TYPES = TypeMapper({
-    "string": "string",
-    "integer": "integer",
-    "number": "number",
-    "boolean": "boolean",
-    "object": "json",
-    "array": "json",
-    "multiple": "json",
-})
+TYPES = TypeMapper(
+    {
+        "string": "string",
+        "integer": "integer",
+        "number": "number",
+        "boolean": "boolean",
+        "object": "json",
+        "array": "json",
+        "multiple": "json",
+    }
+)
 EXTENSIONS = {"jsonl": "jsonl", "csv": "csv"}
 
 
@@ -144,10 +146,12 @@ class FilesTransactor(IdempotentReplay):
         for binding, writer in sorted(self.writers.items()):
             writer.finish()
             final = self.dirs[binding] / f"{stamp}.{EXTENSIONS[self.fmt]}"
-            ops.append({
-                "staged": str(writer.path.relative_to(self.root)),
-                "final": str(final.relative_to(self.root)),
-            })
+            ops.append(
+                {
+                    "staged": str(writer.path.relative_to(self.root)),
+                    "final": str(final.relative_to(self.root)),
+                }
+            )
         fsync_dir(self.staging)
         self.writers = {}
         return ops

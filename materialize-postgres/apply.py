@@ -68,8 +68,9 @@ def plan(conn: psycopg.Connection[Any], config: EndpointConfig, request: Mapping
         for column in columns:
             have = existing.get(column.name)
             if have is None:
-                actions.append(Action(f"add column {column.name} {column.type} to {table}",
-                                      sql.add_column(table, column)))
+                actions.append(
+                    Action(f"add column {column.name} {column.type} to {table}", sql.add_column(table, column))
+                )
                 continue
             if have.type != column.type:
                 if (have.type, column.type) not in WIDENINGS:
@@ -77,11 +78,16 @@ def plan(conn: psycopg.Connection[Any], config: EndpointConfig, request: Mapping
                         f"column {column.name!r} of {table} has type {have.type}, which can't hold the field's "
                         f"new type {column.type}; backfill the binding to re-create the table"
                     )
-                actions.append(Action(f"widen column {column.name} of {table} from {have.type} to {column.type}",
-                                      sql.widen_column(table, column.name, have.type, column.type)))
+                actions.append(
+                    Action(
+                        f"widen column {column.name} of {table} from {have.type} to {column.type}",
+                        sql.widen_column(table, column.name, have.type, column.type),
+                    )
+                )
             if column.nullable and not have.nullable:
-                actions.append(Action(f"allow nulls in column {column.name} of {table}",
-                                      sql.drop_not_null(table, column.name)))
+                actions.append(
+                    Action(f"allow nulls in column {column.name} of {table}", sql.drop_not_null(table, column.name))
+                )
     return actions
 
 

@@ -123,4 +123,3 @@ def describe_error(exc: psycopg.Error) -> str:
     diag = exc.diag
     text = (diag.message_primary or str(exc)).strip()
     return f"{text} ({diag.sqlstate})" if diag.sqlstate else text
-

@@ -68,9 +68,13 @@ class PostgresConnector(Connector):
                     existing=existing,
                     compatible=compatible,
                 )
-                out.append(validated_binding(
-                    resource_path=resource.path, constraints=constraints, delta_updates=resource.delta_updates,
-                ))
+                out.append(
+                    validated_binding(
+                        resource_path=resource.path,
+                        constraints=constraints,
+                        delta_updates=resource.delta_updates,
+                    )
+                )
         return {"bindings": out}
 
     def apply(self, request: Mapping[str, Any]) -> dict[str, Any]:

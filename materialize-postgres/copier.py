@@ -55,7 +55,7 @@ class Copier:
         if lines:
             self._buffered_chars -= sum(map(len, lines))
             for start in range(0, len(lines), BATCH_ROWS):
-                self._copy.write("".join(lines[start:start + BATCH_ROWS]))
+                self._copy.write("".join(lines[start : start + BATCH_ROWS]))
 
     def _close_active(self) -> None:
         if self.active is not None:

@@ -114,8 +114,7 @@ def batch_encoder(columns: Sequence[ColumnSpec], *, doc_text: bool = False) -> B
     fields = "\\t".join(_expression(c, f"c{i}", doc_text=doc_text) for i, c in enumerate(columns))
     target = f"({', '.join(keys)},), ({''.join(v + ', ' for v in values)}), {doc}"
     source = (
-        "def encode_batch(keys, values, docs):\n"
-        f'    return [f"{fields}\\n" for {target} in zip(keys, values, docs)]'
+        f'def encode_batch(keys, values, docs):\n    return [f"{fields}\\n" for {target} in zip(keys, values, docs)]'
     )
     encoder: BatchEncoder = _compile(source)["encode_batch"]
     return encoder
@@ -123,8 +122,14 @@ def batch_encoder(columns: Sequence[ColumnSpec], *, doc_text: bool = False) -> B
 
 def _compile(source: str) -> dict[str, Any]:
     namespace: dict[str, Any] = {
-        "NULL": NULL, "text": text, "bytea": bytea, "dumps": orjson.dumps, "BS": "\\", "BS2": "\\\\",
-        "TAB": "\t", "CR": "\r",
+        "NULL": NULL,
+        "text": text,
+        "bytea": bytea,
+        "dumps": orjson.dumps,
+        "BS": "\\",
+        "BS2": "\\\\",
+        "TAB": "\t",
+        "CR": "\r",
     }
     exec(source, namespace)  # the source is built only from our own fixed fragments
     return namespace

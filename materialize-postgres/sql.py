@@ -167,8 +167,7 @@ def commit_checkpoint(schema: str) -> str:
 def read_checkpoint(schema: str) -> str:
     """The checkpoint of exactly our row; parameters: name, begin, end."""
     return (
-        f"SELECT checkpoint FROM {_checkpoints(schema)}"
-        " WHERE materialization = %s AND key_begin = %s AND key_end = %s"
+        f"SELECT checkpoint FROM {_checkpoints(schema)} WHERE materialization = %s AND key_begin = %s AND key_end = %s"
     )
 
 
@@ -235,7 +234,8 @@ def merge_updates(table: Table, stage: str, columns: Sequence[ColumnSpec]) -> st
     rest = [c for c in columns if not c.is_key]
     action = (
         "DO UPDATE SET " + ", ".join(f"{ident(c.name)} = EXCLUDED.{ident(c.name)}" for c in rest)
-        if rest else "DO NOTHING"
+        if rest
+        else "DO NOTHING"
     )
     names = _column_list(columns)
     return (

@@ -150,9 +150,9 @@ class PostgresTransactor(Transactional):
         with self.conn.cursor() as cur:
             for i in sorted(used):
                 cur.execute(sql.analyze_load_table(i).encode())
-        query = sql.load_query([
-            (i, targets[i].table, targets[i].keys, targets[i].document or "") for i in sorted(used)
-        ])
+        query = sql.load_query(
+            [(i, targets[i].table, targets[i].keys, targets[i].document or "") for i in sorted(used)]
+        )
         # Streamed in chunks: the client holds one chunk of documents at a time, however many match. (Not a
         # named cursor: DECLARE plans for the first rows, which picks per-key index lookups over a hash join.)
         # Chunks need libpq 17; older ones stream row by row.
@@ -233,7 +233,7 @@ class PostgresTransactor(Transactional):
         token: client.FenceToken = fence.token
         client.write_checkpoint(self.conn, self.config.schema, token, checkpoint)
         with self.conn.cursor() as cur:
-            for (index, kind) in sorted(self._staged):
+            for index, kind in sorted(self._staged):
                 t = self.targets[index]
                 name = sql.stage_table_name(index, kind)
                 if kind == "delete":

@@ -60,8 +60,10 @@ class Poster:
                 last = f"{type(exc).__name__}: {exc}"
             if attempt < self.retry.max_attempts:
                 wait = self.retry.delay(attempt)
-                log.warning("webhook request failed; retrying",
-                            extra={"fields": {"error": last, "attempt": attempt, "wait_seconds": wait}})
+                log.warning(
+                    "webhook request failed; retrying",
+                    extra={"fields": {"error": last, "attempt": attempt, "wait_seconds": wait}},
+                )
                 self.retry.sleep(wait)
         raise TransientError(
             f"the webhook failed {self.retry.max_attempts} attempts; last error: {last}",

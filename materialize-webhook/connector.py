@@ -100,11 +100,13 @@ class WebhookConnector(Connector):
                 stores_document=True,
                 values_allowed=False,
             )
-            out.append(validated_binding(
-                resource_path=resource_path(resource, self.resource_config_schema),
-                constraints=constraints,
-                delta_updates=True,
-            ))
+            out.append(
+                validated_binding(
+                    resource_path=resource_path(resource, self.resource_config_schema),
+                    constraints=constraints,
+                    delta_updates=True,
+                )
+            )
         return {"bindings": out}
 
     def apply(self, request: Mapping[str, Any]) -> dict[str, Any]:

@@ -99,7 +99,11 @@ def validate_config(config: Any, schema: dict[str, Any], *, what: str = "endpoin
         lines = [_describe(error, secret_pointers) for error in errors]
         raise ConfigError(
             f"invalid {what}: " + "; ".join(lines),
-            fields={"violations": [{"pointer": format_path(e.absolute_path), "message": line}
-                                   for e, line in zip(errors, lines, strict=True)]},
+            fields={
+                "violations": [
+                    {"pointer": format_path(e.absolute_path), "message": line}
+                    for e, line in zip(errors, lines, strict=True)
+                ]
+            },
         )
     return config

@@ -141,8 +141,7 @@ def parse_json_message(number: int, line: bytes) -> dict[str, Any]:
         raise ProtocolError(f"line {number}: malformed JSON ({exc}): {excerpt(line)}") from None
     if not isinstance(value, dict):
         raise ProtocolError(
-            f"line {number}: expected a JSON object (one protocol message), got {type(value).__name__}: "
-            f"{excerpt(line)}"
+            f"line {number}: expected a JSON object (one protocol message), got {type(value).__name__}: {excerpt(line)}"
         )
     return value
 

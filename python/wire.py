@@ -57,7 +57,6 @@ __all__ = [
 RawJSON: TypeAlias = Any
 
 
-
 class WireEnum(enum.StrEnum):
     """A protocol enum that tolerates names it does not know, keeping them for output."""
 

@@ -23,24 +23,49 @@ CONFIG_SCHEMA: dict[str, Any] = {
             "description": "Name of the synthetic data set; different names give different data.",
             "pattern": "^[a-z0-9_\\-]+$",
         },
-        "seed": {"type": "integer", "title": "Seed", "description": "Random seed of the generator.",
-                 "default": 42},
-        "records_per_stream": {"type": "integer", "title": "Records per Stream", "minimum": 0,
-                               "description": "How many records each stream holds.", "default": 10000},
-        "records_per_cursor": {"type": "integer", "title": "Records per Cursor Value", "minimum": 1,
-                               "description": "How many consecutive records share one updated_at value.",
-                               "default": 10},
-        "records_per_checkpoint": {"type": "integer", "title": "Records per Checkpoint", "minimum": 1,
-                                   "description": "Upper bound of records committed by one checkpoint (it closes at "
-                                   "the next updated_at boundary).", "default": 5000},
-        "key_space": {"type": "integer", "title": "Key Space", "minimum": 0, "default": 0,
-                      "description": "When above 0, record n gets id (n - 1) % key_space + 1, so later records "
-                      "update existing keys (the cursor still increases); 0 gives every record its own id."},
-        "explicit_acknowledgements": {"type": "boolean", "title": "Explicit Acknowledgements", "default": False,
-                                      "description": "Ask the runtime to acknowledge checkpoints, and keep at most "
-                                      "4 unacknowledged."},
-        "api_key": {"type": "string", "title": "API Key", "secret": True,
-                    "description": "Stand-in credential (not needed by the generator; never logged)."},
+        "seed": {"type": "integer", "title": "Seed", "description": "Random seed of the generator.", "default": 42},
+        "records_per_stream": {
+            "type": "integer",
+            "title": "Records per Stream",
+            "minimum": 0,
+            "description": "How many records each stream holds.",
+            "default": 10000,
+        },
+        "records_per_cursor": {
+            "type": "integer",
+            "title": "Records per Cursor Value",
+            "minimum": 1,
+            "description": "How many consecutive records share one updated_at value.",
+            "default": 10,
+        },
+        "records_per_checkpoint": {
+            "type": "integer",
+            "title": "Records per Checkpoint",
+            "minimum": 1,
+            "description": "Upper bound of records committed by one checkpoint (it closes at "
+            "the next updated_at boundary).",
+            "default": 5000,
+        },
+        "key_space": {
+            "type": "integer",
+            "title": "Key Space",
+            "minimum": 0,
+            "default": 0,
+            "description": "When above 0, record n gets id (n - 1) % key_space + 1, so later records "
+            "update existing keys (the cursor still increases); 0 gives every record its own id.",
+        },
+        "explicit_acknowledgements": {
+            "type": "boolean",
+            "title": "Explicit Acknowledgements",
+            "default": False,
+            "description": "Ask the runtime to acknowledge checkpoints, and keep at most 4 unacknowledged.",
+        },
+        "api_key": {
+            "type": "string",
+            "title": "API Key",
+            "secret": True,
+            "description": "Stand-in credential (not needed by the generator; never logged).",
+        },
     },
 }
 

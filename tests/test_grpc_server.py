@@ -69,8 +69,13 @@ def test_session_over_grpc_stores_documents(stub: materialize_pb2_grpc.Connector
     assert "applied" in protojson.message_to_flow_json(apply[0])
 
     messages = [
-        {"open": {"materialization": materialization, "version": "v1", "range": {"keyEnd": 4294967295,
-                                                                               "rClockEnd": 4294967295}}},
+        {
+            "open": {
+                "materialization": materialization,
+                "version": "v1",
+                "range": {"keyEnd": 4294967295, "rClockEnd": 4294967295},
+            }
+        },
         {"acknowledge": {}},
         {"flush": {}},
         {"store": {"key": [1], "doc": {"id": 1}}},
@@ -133,8 +138,9 @@ def test_capture_session_over_grpc() -> None:
 
     source = importlib.import_module("source-bigdata.connector")
     connector = next(
-        v() for v in vars(source).values() if isinstance(v, type) and v.__module__ == source.__name__
-        and hasattr(v, "streams")
+        v()
+        for v in vars(source).values()
+        if isinstance(v, type) and v.__module__ == source.__name__ and hasattr(v, "streams")
     )
     server, port = make_server("capture", lambda i, o, c: capture_serve(connector, i, o, c))
     server.start()
@@ -142,8 +148,9 @@ def test_capture_session_over_grpc() -> None:
     try:
         stub = capture_pb2_grpc.ConnectorStub(channel)
         config = {"data_name": "grpc", "seed": 1, "records_per_stream": 25, "records_per_cursor": 5}
-        (spec,) = stub.Capture(iter([protojson.flow_json_to_message({"spec": {"connectorType": "IMAGE"}},
-                                                                     capture_pb2.Request)]))
+        (spec,) = stub.Capture(
+            iter([protojson.flow_json_to_message({"spec": {"connectorType": "IMAGE"}}, capture_pb2.Request)])
+        )
         assert protojson.message_to_flow_json(spec)["spec"]["configSchema"]["title"] == "Big Data Spec"
 
         collection = {"name": "acme/users", "key": ["/id"], "writeSchema": {"type": "object"}}

@@ -181,14 +181,17 @@ def test_writer_survives_partial_writes_of_a_raw_stream() -> None:
     assert [orjson.loads(line) for line in bytes(sink.data).splitlines()] == messages
 
 
-@pytest.mark.parametrize(("block", "expected"), [
-    (b'{"a":1}\n[2]\n"x"', [{"a": 1}, [2], "x"]),  # one value per line, of any type
-    (b'{"a":1}', [{"a": 1}]),
-    (b'{"a":1}\n\n{"b":2}', None),  # a blank line
-    (b'{"a":1},{"b":2}\n{"c":3}', None),  # two values on one line
-    (b'{"a":1}\n{"b":', None),  # bad JSON
-    (b"", None),  # no line at all
-])
+@pytest.mark.parametrize(
+    ("block", "expected"),
+    [
+        (b'{"a":1}\n[2]\n"x"', [{"a": 1}, [2], "x"]),  # one value per line, of any type
+        (b'{"a":1}', [{"a": 1}]),
+        (b'{"a":1}\n\n{"b":2}', None),  # a blank line
+        (b'{"a":1},{"b":2}\n{"c":3}', None),  # two values on one line
+        (b'{"a":1}\n{"b":', None),  # bad JSON
+        (b"", None),  # no line at all
+    ],
+)
 def test_parse_json_block(block: bytes, expected: list[Any] | None) -> None:
     """One parse for a block of lines, or None whenever a line is not exactly one JSON value."""
     assert parse_json_block(block) == expected

@@ -403,9 +403,7 @@ def test_derivation_spec_round_trips() -> None:
 
 def test_unknown_enum_name_from_a_newer_runtime_is_kept() -> None:
     """A newer runtime's enum name neither fails parsing nor gets lost on output."""
-    request = capture_request.Request.from_flow_json(
-        {"spec": {"connectorType": "WASM_COMPONENT", "config": {}}}
-    )
+    request = capture_request.Request.from_flow_json({"spec": {"connectorType": "WASM_COMPONENT", "config": {}}})
     assert request.spec is not None
     assert request.spec.connector_type == "WASM_COMPONENT"
     assert request.to_flow_json() == {"spec": {"connectorType": "WASM_COMPONENT", "config": {}}}

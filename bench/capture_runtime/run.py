@@ -19,8 +19,9 @@ from pathlib import Path
 
 import yaml
 
-from flow_sdk.runtime import capture_run, raw
-from flow_sdk.runtime.catalog import load_catalog
+from flow_sdk.runtime.capture import run as capture_run
+from flow_sdk.runtime.catalog.loader import load_catalog
+from flow_sdk.runtime.connectors import raw
 
 REPO = Path(__file__).resolve().parents[2]
 CAPTURE = "acmeCo/bigdata/source-bigdata"

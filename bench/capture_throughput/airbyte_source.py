@@ -17,10 +17,18 @@ from airbyte_cdk.sources import AbstractSource
 from airbyte_cdk.sources.streams import Stream
 from common import documents
 
-SCHEMA = {"type": "object", "properties": {
-    "id": {"type": "integer"}, "updated_at": {"type": "integer"}, "name": {"type": "string"},
-    "email": {"type": "string"}, "country": {"type": "string"}, "score": {"type": "number"},
-    "active": {"type": "boolean"}}}
+SCHEMA = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "updated_at": {"type": "integer"},
+        "name": {"type": "string"},
+        "email": {"type": "string"},
+        "country": {"type": "string"},
+        "score": {"type": "number"},
+        "active": {"type": "boolean"},
+    },
+}
 
 
 class Users(Stream):
@@ -34,8 +42,9 @@ class Users(Stream):
     def get_json_schema(self) -> Mapping[str, Any]:
         return SCHEMA
 
-    def read_records(self, sync_mode: Any, cursor_field: Any = None, stream_slice: Any = None,
-                     stream_state: Any = None) -> Iterable[Mapping[str, Any]]:
+    def read_records(
+        self, sync_mode: Any, cursor_field: Any = None, stream_slice: Any = None, stream_state: Any = None
+    ) -> Iterable[Mapping[str, Any]]:
         yield from documents(self.count)
 
 

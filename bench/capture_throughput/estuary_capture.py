@@ -33,9 +33,12 @@ class Bench(BaseCaptureConnector[EndpointConfig, ResourceConfig, State]):
         return Request[EndpointConfig, ResourceConfig, State]
 
     async def spec(self, log: FlowLogger, _: request.Spec) -> ConnectorSpec:
-        return ConnectorSpec(configSchema=EndpointConfig.model_json_schema(),
-                             resourceConfigSchema=ResourceConfig.model_json_schema(),
-                             documentationUrl="https://example", resourcePathPointers=["/name"])
+        return ConnectorSpec(
+            configSchema=EndpointConfig.model_json_schema(),
+            resourceConfigSchema=ResourceConfig.model_json_schema(),
+            documentationUrl="https://example",
+            resourcePathPointers=["/name"],
+        )
 
     async def discover(self, log: FlowLogger, discover: request.Discover[EndpointConfig]) -> Any:
         raise NotImplementedError
@@ -43,8 +46,9 @@ class Bench(BaseCaptureConnector[EndpointConfig, ResourceConfig, State]):
     async def validate(self, log: FlowLogger, validate: Any) -> Any:
         raise NotImplementedError
 
-    async def open(self, log: FlowLogger, open: request.Open[EndpointConfig, ResourceConfig, State]) -> tuple[
-            response.Opened, Callable[[Task], Awaitable[None]]]:
+    async def open(
+        self, log: FlowLogger, open: request.Open[EndpointConfig, ResourceConfig, State]
+    ) -> tuple[response.Opened, Callable[[Task], Awaitable[None]]]:
         count = open.capture.config.count
 
         async def capture(task: Task) -> None:

@@ -22,9 +22,12 @@ class Users(Stream):
     name = "users"
     primary_keys = ["id"]
     schema = th.PropertiesList(
-        th.Property("id", th.IntegerType), th.Property("updated_at", th.IntegerType),
-        th.Property("name", th.StringType), th.Property("email", th.StringType),
-        th.Property("country", th.StringType), th.Property("score", th.NumberType),
+        th.Property("id", th.IntegerType),
+        th.Property("updated_at", th.IntegerType),
+        th.Property("name", th.StringType),
+        th.Property("email", th.StringType),
+        th.Property("country", th.StringType),
+        th.Property("score", th.NumberType),
         th.Property("active", th.BooleanType),
     ).to_dict()
 

@@ -38,8 +38,10 @@ from flow_sdk.testing import postgres
 
 ROOT = Path(__file__).resolve().parents[2]
 TARGET_POSTGRES = ROOT / "bench" / ".venvs" / "target-postgres" / "bin" / "target-postgres"
-COLUMNS = "id BIGINT NOT NULL, name TEXT NOT NULL, score DOUBLE PRECISION NOT NULL, active BOOLEAN NOT NULL," \
+COLUMNS = (
+    "id BIGINT NOT NULL, name TEXT NOT NULL, score DOUBLE PRECISION NOT NULL, active BOOLEAN NOT NULL,"
     " created TIMESTAMPTZ NOT NULL, flow_document JSONB NOT NULL"
+)
 NAMES = "id, name, score, active, created, flow_document"
 
 
@@ -81,19 +83,27 @@ def spec(config: dict[str, Any]) -> dict[str, Any]:
     return {
         "name": "acmeCo/bench/materialize-postgres",
         "config": config,
-        "bindings": [{
-            "resourceConfig": {"table": "bench"},
-            "resourcePath": ["public", "bench"],
-            "collection": collection,
-            "fieldSelection": {"keys": ["id"], "values": ["name", "score", "active", "created"],
-                               "document": "flow_document"},
-        }],
+        "bindings": [
+            {
+                "resourceConfig": {"table": "bench"},
+                "resourcePath": ["public", "bench"],
+                "collection": collection,
+                "fieldSelection": {
+                    "keys": ["id"],
+                    "values": ["name", "score", "active", "created"],
+                    "document": "flow_document",
+                },
+            }
+        ],
     }
 
 
 def _store(doc: dict[str, Any], exists: bool) -> bytes:
-    body: dict[str, Any] = {"key": [doc["id"]], "values": [doc["name"], doc["score"], doc["active"], doc["created"]],
-                            "doc": doc}
+    body: dict[str, Any] = {
+        "key": [doc["id"]],
+        "values": [doc["name"], doc["score"], doc["active"], doc["created"]],
+        "doc": doc,
+    }
     if exists:
         body["exists"] = True
     return orjson.dumps({"store": body})
@@ -103,6 +113,7 @@ def write_requests(path: Path, materialization: dict[str, Any], rows: int, loads
     """The whole session up front: open; txn 1 stores new rows; txn 2 loads keys and updates every row."""
     full = {"keyBegin": 0, "keyEnd": 4294967295, "rClockBegin": 0, "rClockEnd": 4294967295}
     with path.open("wb") as out:
+
         def line(msg: dict[str, Any]) -> None:
             out.write(orjson.dumps(msg) + b"\n")
 
@@ -127,8 +138,11 @@ def endpoint(dsn: str) -> dict[str, Any]:
     """The connector's endpoint config for a DSN."""
     p = conninfo_to_dict(dsn)
     host = str(p.get("host") or "localhost")
-    config: dict[str, Any] = {"address": f"{host}:{p['port']}" if p.get("port") else host,
-                              "user": p.get("user") or "postgres", "database": p["dbname"]}
+    config: dict[str, Any] = {
+        "address": f"{host}:{p['port']}" if p.get("port") else host,
+        "user": p.get("user") or "postgres",
+        "database": p["dbname"],
+    }
     if p.get("password"):
         config["password"] = p["password"]
     return config
@@ -142,8 +156,14 @@ def run_connector(dsn: str, requests: Path) -> dict[str, float]:
         conn.execute(f"CREATE TABLE bench ({COLUMNS}, PRIMARY KEY (id))".encode())
     times: list[tuple[str, float]] = []
     with requests.open("rb") as stdin:
-        proc = subprocess.Popen([sys.executable, "-m", "materialize-postgres"], cwd=ROOT, env=env,
-                                stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "materialize-postgres"],
+            cwd=ROOT,
+            env=env,
+            stdin=stdin,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         assert proc.stdout is not None
         counts: dict[str, int] = {}
         phase = ["open"]
@@ -280,14 +300,25 @@ def singer(dsn: str, rows: int, workdir: Path) -> float | None:
         print("meltanolabs-target-postgres is not installed: run bench/materialize_postgres/setup.sh", file=sys.stderr)
         return None
     p = conninfo_to_dict(dsn)
-    config = {"sqlalchemy_url": f"postgresql+psycopg://{p.get('user') or 'postgres'}@/{p['dbname']}"
-                                f"?host={p.get('host')}" + (f"&port={p['port']}" if p.get("port") else ""),
-              "default_target_schema": "singer", "add_record_metadata": False, "activate_version": False}
+    config = {
+        "sqlalchemy_url": f"postgresql+psycopg://{p.get('user') or 'postgres'}@/{p['dbname']}"
+        f"?host={p.get('host')}" + (f"&port={p['port']}" if p.get("port") else ""),
+        "default_target_schema": "singer",
+        "add_record_metadata": False,
+        "activate_version": False,
+    }
     (workdir / "singer.json").write_bytes(orjson.dumps(config))
     messages = workdir / "singer.jsonl"
-    schema = {"type": "object", "properties": {
-        "id": {"type": "integer"}, "name": {"type": "string"}, "score": {"type": "number"},
-        "active": {"type": "boolean"}, "created": {"type": "string", "format": "date-time"}}}
+    schema = {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "name": {"type": "string"},
+            "score": {"type": "number"},
+            "active": {"type": "boolean"},
+            "created": {"type": "string", "format": "date-time"},
+        },
+    }
     with messages.open("wb") as out:
         header = {"type": "SCHEMA", "stream": "users", "schema": schema, "key_properties": ["id"]}
         out.write(orjson.dumps(header) + b"\n")
@@ -296,8 +327,12 @@ def singer(dsn: str, rows: int, workdir: Path) -> float | None:
         out.write(orjson.dumps({"type": "STATE", "value": {"done": True}}) + b"\n")
     with messages.open("rb") as stdin:
         start = time.perf_counter()
-        done = subprocess.run([str(TARGET_POSTGRES), "--config", str(workdir / "singer.json")], stdin=stdin,
-                              capture_output=True, check=False)
+        done = subprocess.run(
+            [str(TARGET_POSTGRES), "--config", str(workdir / "singer.json")],
+            stdin=stdin,
+            capture_output=True,
+            check=False,
+        )
         elapsed = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"target-postgres failed: {done.stderr.decode()[-2000:]}")
@@ -349,8 +384,11 @@ def main() -> None:
             rss.append(c["store_rss_mb"])
             cpu.append((c["store_cpu_s"], c["update_cpu_s"]))
             peak_rss.append(c["peak_rss_mb"])
-            print(f"round {r + 1}: store {copy_s / c['store_s']:.2f}, update {upsert_s / c['update_s']:.2f},"
-                  f" load {load_s / c['load_s']:.2f}", flush=True)
+            print(
+                f"round {r + 1}: store {copy_s / c['store_s']:.2f}, update {upsert_s / c['update_s']:.2f},"
+                f" load {load_s / c['load_s']:.2f}",
+                flush=True,
+            )
         del data
         singer_s = singer(dsn, args.singer_rows, work)
 
@@ -358,28 +396,39 @@ def main() -> None:
         ratios = [b / c for c, b in pairs]
         ours = _median([count / c for c, _ in pairs])
         theirs = _median([count / b for _, b in pairs])
-        print(f"{what:<12} connector {ours:>10,.0f} {unit} | {baseline:<16} {theirs:>10,.0f} {unit}"
-              f" | ratio median {_median(ratios):.2f}, best {max(ratios):.2f} (target >= 0.70)")
+        print(
+            f"{what:<12} connector {ours:>10,.0f} {unit} | {baseline:<16} {theirs:>10,.0f} {unit}"
+            f" | ratio median {_median(ratios):.2f}, best {max(ratios):.2f} (target >= 0.70)"
+        )
         return ours
 
     print(f"medians over {args.rounds} interleaved rounds:")
     store_rate = line("store new", "rows/s", n, store, "bare text COPY")
-    print(f"{'store new':<12} connector {store_rate:>10,.0f} rows/s | {'COPY write_row':<16} {n / rows_s:>10,.0f}"
-          f" rows/s | ratio {store_rate / (n / rows_s):.2f} (one run, not a target)")
+    print(
+        f"{'store new':<12} connector {store_rate:>10,.0f} rows/s | {'COPY write_row':<16} {n / rows_s:>10,.0f}"
+        f" rows/s | ratio {store_rate / (n / rows_s):.2f} (one run, not a target)"
+    )
     line("update", "rows/s", n, update, "COPY+upsert")
     line("load", "keys/s", k, load, "temp-table join")
     if singer_s is not None:
         s_rate = args.singer_rows / singer_s
         best = max(n / c for c, _ in store)
-        print(f"{'store new':<12} connector {store_rate:>10,.0f} rows/s | {'target-postgres':<16} {s_rate:>10,.0f}"
-              f" rows/s ({args.singer_rows} records) | ratio median {store_rate / s_rate:.1f}x,"
-              f" best {best / s_rate:.1f}x (target >= 15x)")
-    print(f"connector CPU per row (median): store {_median([c for c, _ in cpu]) / n * 1e6:.2f} µs,"
-          f" update {_median([u for _, u in cpu]) / n * 1e6:.2f} µs")
-    print(f"peak RSS of the connector while storing {n} documents in one transaction: {max(rss):.0f} MiB"
-          " (target < 300)")
-    print(f"peak RSS of the connector over the whole session (incl. {k} loads): {max(peak_rss):.0f} MiB"
-          " (sampled every 20 ms)")
+        print(
+            f"{'store new':<12} connector {store_rate:>10,.0f} rows/s | {'target-postgres':<16} {s_rate:>10,.0f}"
+            f" rows/s ({args.singer_rows} records) | ratio median {store_rate / s_rate:.1f}x,"
+            f" best {best / s_rate:.1f}x (target >= 15x)"
+        )
+    print(
+        f"connector CPU per row (median): store {_median([c for c, _ in cpu]) / n * 1e6:.2f} µs,"
+        f" update {_median([u for _, u in cpu]) / n * 1e6:.2f} µs"
+    )
+    print(
+        f"peak RSS of the connector while storing {n} documents in one transaction: {max(rss):.0f} MiB (target < 300)"
+    )
+    print(
+        f"peak RSS of the connector over the whole session (incl. {k} loads): {max(peak_rss):.0f} MiB"
+        " (sampled every 20 ms)"
+    )
 
 
 if __name__ == "__main__":

@@ -28,15 +28,17 @@ def open_bindings(request: Mapping[str, Any]) -> list[dict[str, Any]]:
     capture = request.get("capture") or {}
     bindings = capture.get("bindings") or []
     if not isinstance(bindings, list):
-        raise ProtocolError("open.capture.bindings must be an array", expected="array",
-                            received=type(bindings).__name__)
+        raise ProtocolError(
+            "open.capture.bindings must be an array", expected="array", received=type(bindings).__name__
+        )
     linked = capture.get("linkedCollections") or []
     for index, binding in enumerate(bindings):
         collection_index = binding.get("collectionIndex", 0)
         if "collection" not in binding and linked and not 0 <= collection_index < len(linked):
             raise ProtocolError(
                 f"open.capture.bindings[{index}].collectionIndex is out of range",
-                expected=f"an index in 0..{len(linked) - 1}", received=str(collection_index),
+                expected=f"an index in 0..{len(linked) - 1}",
+                received=str(collection_index),
             )
     return bindings
 
@@ -154,8 +156,11 @@ def _run_session(
     config = _config_of(connector, capture)
     bindings = open_bindings(body)
     for index, binding in enumerate(bindings):
-        validate_config(binding.get("resourceConfig") or {}, connector.resource_config_schema,
-                        what=f"resource config of binding {index}")
+        validate_config(
+            binding.get("resourceConfig") or {},
+            connector.resource_config_schema,
+            what=f"resource config of binding {index}",
+        )
     connector.prepare_open(config, body)
     explicit = connector.explicit_acknowledgements(config, body)
     opened: dict[str, Any] = {"opened": {"explicitAcknowledgements": True} if explicit else {}}
@@ -163,12 +168,17 @@ def _run_session(
     writer.write(opened)
     writer.flush()
 
-    session = Session(bindings=len(bindings), codec=reader.codec, protocol=protocol, encoder=writer,
-                      ack_window=connector.max_unacknowledged if explicit else 0)
-    threading.Thread(target=_read_requests, args=(reader, protocol, session), name="capture-stdin",
-                     daemon=True).start()
-    producer = threading.Thread(target=_produce, args=(connector, config, body, session), name="capture-open",
-                                daemon=True)
+    session = Session(
+        bindings=len(bindings),
+        codec=reader.codec,
+        protocol=protocol,
+        encoder=writer,
+        ack_window=connector.max_unacknowledged if explicit else 0,
+    )
+    threading.Thread(target=_read_requests, args=(reader, protocol, session), name="capture-stdin", daemon=True).start()
+    producer = threading.Thread(
+        target=_produce, args=(connector, config, body, session), name="capture-open", daemon=True
+    )
     previous = _install_sigterm(session)
     try:
         producer.start()

@@ -52,11 +52,15 @@ def variant_of(message: Mapping[str, Any], allowed: tuple[str, ...], what: str) 
         )
     name = present[0]
     if name not in allowed:
-        raise ProtocolError(f"unknown capture {what} variant {name!r}", expected=f"one of {', '.join(allowed)}",
-                            received=repr(name))
+        raise ProtocolError(
+            f"unknown capture {what} variant {name!r}", expected=f"one of {', '.join(allowed)}", received=repr(name)
+        )
     if not isinstance(message[name], dict):
-        raise ProtocolError(f"capture {what} variant {name!r} must be a JSON object",
-                            expected="an object", received=type(message[name]).__name__)
+        raise ProtocolError(
+            f"capture {what} variant {name!r} must be a JSON object",
+            expected="an object",
+            received=type(message[name]).__name__,
+        )
     return name
 
 
@@ -92,15 +96,17 @@ class CaptureProtocol:
             elif self.phase is Phase.STREAMING and name == "acknowledge" and self.explicit_acknowledgements:
                 self._acknowledge(request["acknowledge"])
             else:
-                raise ProtocolError(f"unexpected {name!r} request in phase {self.phase.value}",
-                                    expected=self._expected(), received=name)
+                raise ProtocolError(
+                    f"unexpected {name!r} request in phase {self.phase.value}", expected=self._expected(), received=name
+                )
         return name
 
     def _acknowledge(self, body: Mapping[str, Any]) -> None:
         count = body.get("checkpoints", 0)
         if not isinstance(count, int) or isinstance(count, bool) or count < 1:
-            raise ProtocolError("acknowledge.checkpoints must be a positive integer",
-                                expected="an integer >= 1", received=repr(count))
+            raise ProtocolError(
+                "acknowledge.checkpoints must be a positive integer", expected="an integer >= 1", received=repr(count)
+            )
         outstanding = self.checkpoints_sent - self.checkpoints_acknowledged
         if count > outstanding:
             raise ProtocolError(
@@ -126,11 +132,18 @@ class CaptureProtocol:
                 if name == "checkpoint":
                     self.checkpoints_sent += 1
             else:
-                expected = repr(self._owed) if self._owed else (
-                    "a session message (captured, checkpoint, ...)" if self.phase is Phase.STREAMING
-                    else "nothing until a request arrives")
-                raise ProtocolError(f"connector may not send {name!r} in phase {self.phase.value}",
-                                    expected=expected, received=name)
+                expected = (
+                    repr(self._owed)
+                    if self._owed
+                    else (
+                        "a session message (captured, checkpoint, ...)"
+                        if self.phase is Phase.STREAMING
+                        else "nothing until a request arrives"
+                    )
+                )
+                raise ProtocolError(
+                    f"connector may not send {name!r} in phase {self.phase.value}", expected=expected, received=name
+                )
         return name
 
     def sent_checkpoints(self, count: int) -> None:

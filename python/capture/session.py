@@ -144,8 +144,7 @@ class Session:
         """Buffer a source-side schema hint for `binding`; it takes effect at the binding's next checkpoint."""
         if binding not in self._framed:
             raise self._bad_binding(binding)
-        self._framed[binding] += self._encoder.encode({"sourcedSchema": {"binding": binding,
-                                                                          "documentSchema": schema}})
+        self._framed[binding] += self._encoder.encode({"sourcedSchema": {"binding": binding, "documentSchema": schema}})
 
     # -- checkpoints ---------------------------------------------------------------------------
 
@@ -245,8 +244,10 @@ class Session:
     def wait_acknowledged(self, checkpoints: int, timeout: float | None = None) -> bool:
         """Block until at least `checkpoints` checkpoints in total were acknowledged (or stop/timeout)."""
         with self._acks:
-            return self._acks.wait_for(lambda: self.acknowledged >= checkpoints or self._stop.is_set(), timeout) \
+            return (
+                self._acks.wait_for(lambda: self.acknowledged >= checkpoints or self._stop.is_set(), timeout)
                 and self.acknowledged >= checkpoints
+            )
 
     def wait_window(self) -> bool:
         """Wait until fewer than `ack_window` checkpoints await acknowledgement; False if stopping."""

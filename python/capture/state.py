@@ -28,8 +28,9 @@ def binding_states(state: Any) -> dict[str, Any]:
         raise ConfigError(f"connector state must be a JSON object, got {type(state).__name__}")
     inner = state.get(BINDING_STATE, {})
     if not isinstance(inner, dict):
-        raise ConfigError(f"connector state /{BINDING_STATE} must be an object of stateKey -> state, "
-                          f"got {type(inner).__name__}")
+        raise ConfigError(
+            f"connector state /{BINDING_STATE} must be an object of stateKey -> state, got {type(inner).__name__}"
+        )
     for key, value in inner.items():
         if not isinstance(value, dict):
             raise ConfigError(f"connector state /{BINDING_STATE}/{key} must be an object, got {type(value).__name__}")

@@ -112,11 +112,19 @@ RESOURCE_CONFIG_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
         "stream": {"type": "string", "title": "Stream", "description": "Name of the stream to capture."},
-        "syncMode": {"type": "string", "enum": ["incremental", "full_refresh"], "title": "Sync Mode",
-                     "description": "incremental: only new records, by cursor; full_refresh: a whole snapshot."},
+        "syncMode": {
+            "type": "string",
+            "enum": ["incremental", "full_refresh"],
+            "title": "Sync Mode",
+            "description": "incremental: only new records, by cursor; full_refresh: a whole snapshot.",
+        },
         "namespace": {"type": "string", "title": "Namespace", "description": "Namespace of the stream, if any."},
-        "cursorField": {"type": "array", "items": {"type": "string"}, "title": "Cursor Field",
-                        "description": "Field the incremental mode orders and resumes by."},
+        "cursorField": {
+            "type": "array",
+            "items": {"type": "string"},
+            "title": "Cursor Field",
+            "description": "Field the incremental mode orders and resumes by.",
+        },
     },
     "required": ["stream", "syncMode"],
 }
@@ -172,13 +180,15 @@ class StreamsConnector(Connector):
             resource: dict[str, Any] = {"stream": stream.name, "syncMode": stream.sync_modes()[0]}
             if stream.cursor_field:
                 resource["cursorField"] = [stream.cursor_field]
-            out.append({
-                "recommendedName": stream.name,
-                "resourceConfig": resource,
-                "documentSchema": stream.discovered_schema(),
-                "key": stream.discovered_key(),
-                "resourcePath": self.resource_path(resource),
-            })
+            out.append(
+                {
+                    "recommendedName": stream.name,
+                    "resourceConfig": resource,
+                    "documentSchema": stream.discovered_schema(),
+                    "key": stream.discovered_key(),
+                    "resourcePath": self.resource_path(resource),
+                }
+            )
         return out
 
     def validate(self, config: dict[str, Any], request: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -189,8 +199,9 @@ class StreamsConnector(Connector):
             self._resolve(by_name, index, binding.get("resourceConfig") or {})
         return out
 
-    def _resolve(self, by_name: Mapping[str, Stream], index: int, resource: Mapping[str, Any]) -> tuple[
-            Stream, SyncMode]:
+    def _resolve(
+        self, by_name: Mapping[str, Stream], index: int, resource: Mapping[str, Any]
+    ) -> tuple[Stream, SyncMode]:
         name = resource.get("stream")
         stream = by_name.get(str(name))
         if stream is None:
@@ -200,8 +211,9 @@ class StreamsConnector(Connector):
             raise ConfigError(f"binding {index}: stream {name!r} does not support syncMode {mode!r}")
         cursor = resource.get("cursorField")
         if mode == "incremental" and cursor and list(cursor) != [stream.cursor_field]:
-            raise ConfigError(f"binding {index}: stream {name!r} can only use cursorField "
-                              f"[{stream.cursor_field!r}], not {cursor!r}")
+            raise ConfigError(
+                f"binding {index}: stream {name!r} can only use cursorField [{stream.cursor_field!r}], not {cursor!r}"
+            )
         return stream, mode
 
     def plan(self, config: dict[str, Any], request: Mapping[str, Any]) -> tuple[list[BindingPlan], Any]:
@@ -230,12 +242,16 @@ class StreamsConnector(Connector):
             try:
                 stream.check_cursor(state["cursor"])
             except (ValueError, TypeError) as exc:
-                raise ConfigError(f"binding {index} (stream {stream.name!r}, stateKey {key!r}): state cursor "
-                                  f"{state['cursor']!r} does not match the stream's cursor type: "
-                                  f"{str(exc).splitlines()[0]}") from None
+                raise ConfigError(
+                    f"binding {index} (stream {stream.name!r}, stateKey {key!r}): state cursor "
+                    f"{state['cursor']!r} does not match the stream's cursor type: "
+                    f"{str(exc).splitlines()[0]}"
+                ) from None
         if mode == "full_refresh" and not isinstance(state.get("snapshots", 0), int):
-            raise ConfigError(f"binding {index} (stream {stream.name!r}, stateKey {key!r}): state snapshots "
-                              f"must be an integer, got {state['snapshots']!r}")
+            raise ConfigError(
+                f"binding {index} (stream {stream.name!r}, stateKey {key!r}): state snapshots "
+                f"must be an integer, got {state['snapshots']!r}"
+            )
 
     def prepare_open(self, config: dict[str, Any], request: Mapping[str, Any]) -> None:
         """Match bindings to streams and check their state before `opened`."""
@@ -249,8 +265,9 @@ class StreamsConnector(Connector):
             session.checkpoint(stale)
         failures: list[BaseException] = []
         threads = [
-            threading.Thread(target=self._run_binding, args=(session, plan, failures),
-                             name=f"binding-{plan.index}", daemon=True)
+            threading.Thread(
+                target=self._run_binding, args=(session, plan, failures), name=f"binding-{plan.index}", daemon=True
+            )
             for plan in plans
         ]
         for thread in threads:
@@ -336,8 +353,10 @@ def run_incremental(session: Session, plan: BindingPlan, every: int, max_bytes: 
                 count += 1
         if count:
             if (committed is not None and not first > committed) or last < first:
-                raise ConnectorError(f"stream {stream.name!r}: cursor {field!r} is not increasing "
-                                     f"(unit {first!r}..{last!r} after committed {committed!r})")
+                raise ConnectorError(
+                    f"stream {stream.name!r}: cursor {field!r} is not increasing "
+                    f"(unit {first!r}..{last!r} after committed {committed!r})"
+                )
             unit = _join(parts)
             limit = _next_limit(every, max_bytes, len(unit), count)
             session.commit(unit, binding_patch(key, {"cursor": last}))

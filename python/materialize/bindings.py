@@ -34,13 +34,15 @@ def bindings_of(materialization: Mapping[str, Any]) -> list[Binding]:
     for index, b in enumerate(materialization.get("bindings") or []):
         collection = resolve_collection(b, linked)
         selection = b.get("fieldSelection") or {}
-        out.append(Binding(
-            index=index,
-            resource_config=b.get("resourceConfig") or {},
-            resource_path=list(b.get("resourcePath") or []),
-            collection=collection,
-            field_selection=selection,
-            delta_updates=bool(b.get("deltaUpdates")),
-            columns=columns(selection, collection),
-        ))
+        out.append(
+            Binding(
+                index=index,
+                resource_config=b.get("resourceConfig") or {},
+                resource_path=list(b.get("resourcePath") or []),
+                collection=collection,
+                field_selection=selection,
+                delta_updates=bool(b.get("deltaUpdates")),
+                columns=columns(selection, collection),
+            )
+        )
     return out

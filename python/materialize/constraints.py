@@ -79,38 +79,59 @@ def projection_constraints(
         mapped = type_map(projection)
         if mapped is None:
             role = "key " if field in keys else ""
-            out.append(constraint(
-                field, ConstraintType.FIELD_FORBIDDEN,
-                f"{role}field {field!r} has type {ft.describe()}, which {destination} can't store",
-            ))
+            out.append(
+                constraint(
+                    field,
+                    ConstraintType.FIELD_FORBIDDEN,
+                    f"{role}field {field!r} has type {ft.describe()}, which {destination} can't store",
+                )
+            )
             continue
         if field in keys:
-            out.append(constraint(field, ConstraintType.FIELD_REQUIRED,
-                                  f"{field!r} is part of the collection key, which {destination} needs"))
+            out.append(
+                constraint(
+                    field,
+                    ConstraintType.FIELD_REQUIRED,
+                    f"{field!r} is part of the collection key, which {destination} needs",
+                )
+            )
         elif ptr == "":
             if stores_document:
-                out.append(constraint(field, ConstraintType.FIELD_REQUIRED,
-                                      f"{destination} stores the root document, so it must be selected"))
+                out.append(
+                    constraint(
+                        field,
+                        ConstraintType.FIELD_REQUIRED,
+                        f"{destination} stores the root document, so it must be selected",
+                    )
+                )
             else:
-                out.append(constraint(field, ConstraintType.FIELD_OPTIONAL,
-                                      "the root document may be stored as a column"))
+                out.append(
+                    constraint(field, ConstraintType.FIELD_OPTIONAL, "the root document may be stored as a column")
+                )
         elif values_allowed:
-            out.append(constraint(field, ConstraintType.FIELD_OPTIONAL,
-                                  f"{field!r} may be materialized as a {mapped} column"))
+            out.append(
+                constraint(field, ConstraintType.FIELD_OPTIONAL, f"{field!r} may be materialized as a {mapped} column")
+            )
         else:
-            out.append(constraint(
-                field, ConstraintType.FIELD_FORBIDDEN,
-                f"{destination} writes whole documents only; select no fields besides the key and the document",
-            ))
+            out.append(
+                constraint(
+                    field,
+                    ConstraintType.FIELD_FORBIDDEN,
+                    f"{destination} writes whole documents only; select no fields besides the key and the document",
+                )
+            )
             continue
         column = existing.get(field)
         if column is not None and not compatible(projection, mapped, column):
-            out.append(constraint(
-                field, ConstraintType.INCOMPATIBLE,
-                f"field {field!r} now maps to {mapped} ({ft.describe()}) but the existing column has type "
-                f"{column.type}{'' if column.nullable else ' NOT NULL'}; backfill the binding to re-create it, "
-                "or exclude the field",
-            ))
+            out.append(
+                constraint(
+                    field,
+                    ConstraintType.INCOMPATIBLE,
+                    f"field {field!r} now maps to {mapped} ({ft.describe()}) but the existing column has type "
+                    f"{column.type}{'' if column.nullable else ' NOT NULL'}; backfill the binding to re-create it, "
+                    "or exclude the field",
+                )
+            )
     return out
 
 

@@ -132,9 +132,7 @@ def columns(field_selection: Mapping[str, Any], collection: Mapping[str, Any]) -
     return out
 
 
-def resolve_collection(
-    binding: Mapping[str, Any], linked: Sequence[Mapping[str, Any]] | None
-) -> Mapping[str, Any]:
+def resolve_collection(binding: Mapping[str, Any], linked: Sequence[Mapping[str, Any]] | None) -> Mapping[str, Any]:
     """A binding's collection, inlined or looked up in the request's `linkedCollections`."""
     if binding.get("collection"):
         collection: Mapping[str, Any] = binding["collection"]

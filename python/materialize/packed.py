@@ -62,26 +62,26 @@ def unpack(data: bytes) -> list[Any]:
         elif 0x0C <= code <= 0x1C:
             size = code - 0x14
             if size >= 0:
-                out.append(int.from_bytes(data[pos:pos + size], "big"))
+                out.append(int.from_bytes(data[pos : pos + size], "big"))
             else:
                 size = -size
-                raw = data[pos:pos + size]
+                raw = data[pos : pos + size]
                 out.append(int.from_bytes(raw, "big") - (1 << (8 * size)) + 1)
             pos += size
         elif code == 0x1D:
             size = data[pos]
-            out.append(int.from_bytes(data[pos + 1:pos + 1 + size], "big"))
+            out.append(int.from_bytes(data[pos + 1 : pos + 1 + size], "big"))
             pos += 1 + size
         elif code == 0x0B:
             size = data[pos] ^ 0xFF
-            raw = data[pos + 1:pos + 1 + size]
+            raw = data[pos + 1 : pos + 1 + size]
             out.append(int.from_bytes(raw, "big") - (1 << (8 * size)) + 1)
             pos += 1 + size
         elif code == 0x20:
-            out.append(_FLOAT.unpack(_ordered_float(data[pos:pos + 4]))[0])
+            out.append(_FLOAT.unpack(_ordered_float(data[pos : pos + 4]))[0])
             pos += 4
         elif code == 0x21:
-            out.append(_DOUBLE.unpack(_ordered_float(data[pos:pos + 8]))[0])
+            out.append(_DOUBLE.unpack(_ordered_float(data[pos : pos + 8]))[0])
             pos += 8
         elif code == 0x26:
             out.append(False)

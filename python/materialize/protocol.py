@@ -30,7 +30,14 @@ from ..errors import ProtocolError
 
 REQUEST_KINDS = ("spec", "validate", "apply", "open", "load", "flush", "store", "startCommit", "acknowledge")
 RESPONSE_KINDS = (
-    "spec", "validated", "applied", "opened", "loaded", "flushed", "startedCommit", "acknowledged",
+    "spec",
+    "validated",
+    "applied",
+    "opened",
+    "loaded",
+    "flushed",
+    "startedCommit",
+    "acknowledged",
 )
 _ONE_SHOT = {"spec": "spec", "validate": "validated", "apply": "applied"}
 
@@ -122,12 +129,14 @@ class MaterializeProtocol:
         if not 0 <= binding < self.binding_count:
             raise ProtocolError(
                 f"load names binding {binding}, but the materialization has {self.binding_count} bindings",
-                expected=f"binding in 0..{self.binding_count - 1}", received=f"binding {binding}",
+                expected=f"binding in 0..{self.binding_count - 1}",
+                received=f"binding {binding}",
             )
         if self.delta_updates[binding]:
             raise ProtocolError(
                 f"load for binding {binding}, which is in delta-updates mode and is never loaded",
-                expected="store | flush", received="load",
+                expected="store | flush",
+                received="load",
             )
 
     def receive_store(self, binding: int) -> None:
@@ -137,7 +146,8 @@ class MaterializeProtocol:
         if not 0 <= binding < self.binding_count:
             raise ProtocolError(
                 f"store names binding {binding}, but the materialization has {self.binding_count} bindings",
-                expected=f"binding in 0..{self.binding_count - 1}", received=f"binding {binding}",
+                expected=f"binding in 0..{self.binding_count - 1}",
+                received=f"binding {binding}",
             )
 
     def receive_loads(self, bindings: Sequence[int]) -> None:
@@ -210,7 +220,8 @@ class MaterializeProtocol:
         else:
             raise ProtocolError(
                 f"the connector may not send {kind!r} in phase {self.phase.value}",
-                expected=self.expected_responses(), received=kind,
+                expected=self.expected_responses(),
+                received=kind,
             )
 
     def send_loaded(self) -> None:
@@ -218,7 +229,8 @@ class MaterializeProtocol:
         if not self.ack_sent or self.phase not in (Phase.LOADING, Phase.FLUSHING):
             raise ProtocolError(
                 "loaded may only be sent between acknowledged and flushed",
-                expected=self.expected_responses(), received="loaded",
+                expected=self.expected_responses(),
+                received="loaded",
             )
 
     def expected_responses(self) -> str:
@@ -248,5 +260,6 @@ class MaterializeProtocol:
         if self.phase is Phase.ONE_SHOT:
             raise ProtocolError(
                 "input ended before the one-shot response was written",
-                expected=self._owed_response(), received="end of input",
+                expected=self._owed_response(),
+                received="end of input",
             )

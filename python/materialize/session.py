@@ -149,8 +149,12 @@ def _store_batch(bodies: list[Any]) -> StoreBatch:
     if None in values:
         values = [v if v is not None else _values_of(b) for v, b in zip(values, bodies, strict=True)]
     return StoreBatch(
-        list(map(_binding, bodies)), _keys_of(bodies, "store"), values, list(map(_doc, bodies)),
-        list(map(_exists, bodies)), list(map(_delete, bodies)),
+        list(map(_binding, bodies)),
+        _keys_of(bodies, "store"),
+        values,
+        list(map(_doc, bodies)),
+        list(map(_exists, bodies)),
+        list(map(_delete, bodies)),
     )
 
 
@@ -259,7 +263,7 @@ class Session:
                 block = b"".join(tail)
             else:
                 block = chunk[:end]
-            self._tail = [chunk[end + 1:]] if end + 1 < len(chunk) else []
+            self._tail = [chunk[end + 1 :]] if end + 1 < len(chunk) else []
             return block
 
     def _parse(self, block: bytes) -> list[Message]:
@@ -301,7 +305,7 @@ class Session:
         """Every unhandled request of the current batch (reading the next batch if none), now marked handled."""
         if self._at >= len(self._buffer):
             self._fill()
-        rest = self._buffer[self._at:] if self._at else self._buffer
+        rest = self._buffer[self._at :] if self._at else self._buffer
         self._buffer, self._at = rest, len(rest)
         return rest
 
@@ -466,5 +470,3 @@ def _no_cyclic_gc() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-

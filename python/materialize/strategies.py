@@ -159,8 +159,7 @@ class IdempotentReplay(Transactor):
         self.shard = shard_key(open_request.get("range") or {})
         ops = pending_of(open_request.get("state")).get(self.shard)
         if ops is not None:
-            log.info("applying operations left pending by a previous session",
-                     extra={"fields": {"shard": self.shard}})
+            log.info("applying operations left pending by a previous session", extra={"fields": {"shard": self.shard}})
             self.apply_pending(ops)
             self._pending, self._applied = ops, True
         return {}

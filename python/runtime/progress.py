@@ -12,7 +12,7 @@ import time
 from collections.abc import Sequence
 from typing import IO
 
-from .. import log
+from flow_sdk import log
 
 _BAR = 30
 

@@ -66,13 +66,14 @@ def decode(data: bytes, codec: Codec = Codec.JSON) -> list[dict[str, Any]]:
     out, at = [], 0
     while at < len(data):
         (size,) = struct.unpack_from("<I", data, at)
-        out.append(protojson.decode("capture", "response", data[at + 4: at + 4 + size]))
+        out.append(protojson.decode("capture", "response", data[at + 4 : at + 4 + size]))
         at += 4 + size
     return out
 
 
-def open_request(bindings: int, state: Any = None, config: Any = None,
-                 resources: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def open_request(
+    bindings: int, state: Any = None, config: Any = None, resources: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     """An `open` request with `bindings` bindings."""
     resources = resources or [{} for _ in range(bindings)]
     body: dict[str, Any] = {
@@ -81,8 +82,12 @@ def open_request(bindings: int, state: Any = None, config: Any = None,
             "connectorType": "LOCAL",
             "config": config or {},
             "bindings": [
-                {"resourceConfig": resources[i], "resourcePath": [f"r{i}"], "stateKey": f"r{i}",
-                 "collection": {"name": f"acmeCo/c{i}", "key": ["/id"], "writeSchema": {}}}
+                {
+                    "resourceConfig": resources[i],
+                    "resourcePath": [f"r{i}"],
+                    "stateKey": f"r{i}",
+                    "collection": {"name": f"acmeCo/c{i}", "key": ["/id"], "writeSchema": {}},
+                }
                 for i in range(bindings)
             ],
         },

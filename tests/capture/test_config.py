@@ -62,21 +62,34 @@ def test_secret_values_are_never_quoted(capsys: pytest.CaptureFixture[str]) -> N
 
 
 def test_parent_errors_do_not_quote_nested_secrets() -> None:
-    schema = {"type": "object", "properties": {"auth": {"type": "array", "properties": {
-        "key": {"type": "string", "secret": True}}}}}
+    schema = {
+        "type": "object",
+        "properties": {"auth": {"type": "array", "properties": {"key": {"type": "string", "secret": True}}}},
+    }
     with pytest.raises(ConfigError) as caught:
         validate_config({"auth": {"key": "very-secret-key"}}, schema)
     assert "very-secret-key" not in str(caught.value)
 
 
 def test_secret_locations_follow_nested_and_alternative_schemas() -> None:
-    schema = {"properties": {"creds": {"oneOf": [
-        {"properties": {"apiKey": {"type": "string", "secret": True}}},
-        {"properties": {"pw": {"type": "string", "airbyte_secret": True}}},
-    ]}, "list": {"items": {"properties": {"k": {"secret": True}}}}}}
+    schema = {
+        "properties": {
+            "creds": {
+                "oneOf": [
+                    {"properties": {"apiKey": {"type": "string", "secret": True}}},
+                    {"properties": {"pw": {"type": "string", "airbyte_secret": True}}},
+                ]
+            },
+            "list": {"items": {"properties": {"k": {"secret": True}}}},
+        }
+    }
     config = {"creds": {"apiKey": "A", "pw": "B"}, "list": [{"k": "C"}, {"k": "D"}]}
     assert sorted(secret_locations(config, schema)) == [
-        ("/creds/apiKey", "A"), ("/creds/pw", "B"), ("/list/0/k", "C"), ("/list/1/k", "D")]
+        ("/creds/apiKey", "A"),
+        ("/creds/pw", "B"),
+        ("/list/0/k", "C"),
+        ("/list/1/k", "D"),
+    ]
 
 
 def test_invalid_schema_is_reported() -> None:

@@ -58,8 +58,11 @@ def test_documents_without_a_checkpoint_are_never_written() -> None:
         session.emit(0, {"id": 2})
 
     out = serve_in_process(Scripted(script), [open_request(1)])
-    assert out == [{"opened": {}}, {"captured": {"binding": 0, "doc": {"id": 1}}},
-                   {"checkpoint": {"state": {"updated": {}}}}]
+    assert out == [
+        {"opened": {}},
+        {"captured": {"binding": 0, "doc": {"id": 1}}},
+        {"checkpoint": {"state": {"updated": {}}}},
+    ]
 
 
 def test_backfill_markers_and_sourced_schema_travel_in_their_own_units() -> None:
@@ -71,8 +74,16 @@ def test_backfill_markers_and_sourced_schema_travel_in_their_own_units() -> None
         session.backfill_complete(0, {"done": True})
 
     out = serve_in_process(Scripted(script), [open_request(1)])
-    assert variants(out) == ["opened", "backfillBegin", "checkpoint", "sourcedSchema", "captured", "checkpoint",
-                             "backfillComplete", "checkpoint"]
+    assert variants(out) == [
+        "opened",
+        "backfillBegin",
+        "checkpoint",
+        "sourcedSchema",
+        "captured",
+        "checkpoint",
+        "backfillComplete",
+        "checkpoint",
+    ]
     assert out[3] == {"sourcedSchema": {"binding": 0, "documentSchema": {"type": "object"}}}
 
 
@@ -170,9 +181,11 @@ def test_proto_codec_falls_back_to_per_message_encoding() -> None:
 
     out = serve_in_process(Scripted(script), [open_request(1)], codec=Codec.PROTO)
     # Binding 0 is protobuf's default, so the decoded form omits it.
-    assert out[1:] == [{"captured": {"doc": {"id": 1, "s": "x"}}},
-                       {"captured": {"doc": {"id": 2}}},
-                       {"checkpoint": {"state": {"updated": {"k": 1}, "mergePatch": True}}}]
+    assert out[1:] == [
+        {"captured": {"doc": {"id": 1, "s": "x"}}},
+        {"captured": {"doc": {"id": 2}}},
+        {"checkpoint": {"state": {"updated": {"k": 1}, "mergePatch": True}}},
+    ]
 
 
 # -- streams layer ------------------------------------------------------------------------------
@@ -262,8 +275,9 @@ def test_streams_resume_from_state_and_drop_stale_keys() -> None:
 
 
 def test_full_refresh_is_framed_by_backfill_markers() -> None:
-    request = open_request(1, state={"bindingStateV1": {"r0": {"snapshots": 2}}},
-                           resources=resources(("b", "full_refresh")))
+    request = open_request(
+        1, state={"bindingStateV1": {"r0": {"snapshots": 2}}}, resources=resources(("b", "full_refresh"))
+    )
     out = serve_in_process(RowsSource(), [request])
     names = variants(out)
     assert names[:3] == ["opened", "backfillBegin", "checkpoint"]
@@ -272,12 +286,15 @@ def test_full_refresh_is_framed_by_backfill_markers() -> None:
     assert [m["captured"]["doc"]["id"] for m in out if "captured" in m] == list(range(300))
 
 
-@pytest.mark.parametrize(("state", "message"), [
-    ({"bindingStateV1": {"r0": {"cursor": "yesterday"}}}, "does not match the stream's cursor type"),
-    ({"bindingStateV1": {"r0": {"offset": 3}}}, "unexpected offset"),
-    ({"bindingStateV1": {"r0": 3}}, "must be an object"),
-    ({"bindingStateV1": "nope"}, "must be an object of stateKey"),
-])
+@pytest.mark.parametrize(
+    ("state", "message"),
+    [
+        ({"bindingStateV1": {"r0": {"cursor": "yesterday"}}}, "does not match the stream's cursor type"),
+        ({"bindingStateV1": {"r0": {"offset": 3}}}, "unexpected offset"),
+        ({"bindingStateV1": {"r0": 3}}, "must be an object"),
+        ({"bindingStateV1": "nope"}, "must be an object of stateKey"),
+    ],
+)
 def test_state_that_does_not_match_the_stream(state: Any, message: str) -> None:
     request = open_request(1, state=state, resources=resources(("a", "incremental")))
     with pytest.raises(ConfigError, match=message):

@@ -81,8 +81,14 @@ def checkpoint(offset: int) -> dict[str, Any]:
     return {"sources": {"acmeCo/things/pivot=00": {"readThrough": str(offset)}}}
 
 
-def store(binding: int, doc: dict[str, Any], *, values: tuple[str, ...] = ("name",), exists: bool = False,
-          delete: bool = False) -> dict[str, Any]:
+def store(
+    binding: int,
+    doc: dict[str, Any],
+    *,
+    values: tuple[str, ...] = ("name",),
+    exists: bool = False,
+    delete: bool = False,
+) -> dict[str, Any]:
     """A store request for a document with an id."""
     body: dict[str, Any] = {"key": [doc["id"]], "values": [doc.get(v) for v in values], "doc": doc}
     if binding:

@@ -34,8 +34,9 @@ from flow_sdk.materialize import (
     validated_binding,
 )
 
-TYPES = TypeMapper({"string": "TEXT", "integer": "INTEGER", "number": "REAL", "boolean": "INTEGER",
-                    "object": "JSON", "array": "JSON"})
+TYPES = TypeMapper(
+    {"string": "TEXT", "integer": "INTEGER", "number": "REAL", "boolean": "INTEGER", "object": "JSON", "array": "JSON"}
+)
 CHECKPOINTS = "flow_checkpoints"
 
 
@@ -81,11 +82,15 @@ class SqliteTransactor(Transactional):
         self.key_range = (int(key_range.get("keyBegin", 0)), int(key_range.get("keyEnd", 0)))
         c = self.conn
         c.execute("BEGIN IMMEDIATE")
-        row = c.execute(f"SELECT fence, checkpoint FROM {CHECKPOINTS} WHERE materialization=? AND key_begin=?"
-                        " AND key_end=?", (materialization, *self.key_range)).fetchone()
+        row = c.execute(
+            f"SELECT fence, checkpoint FROM {CHECKPOINTS} WHERE materialization=? AND key_begin=? AND key_end=?",
+            (materialization, *self.key_range),
+        ).fetchone()
         fence = (row[0] if row else 0) + 1
-        c.execute(f"INSERT OR REPLACE INTO {CHECKPOINTS} VALUES (?, ?, ?, ?, ?)",
-                  (materialization, *self.key_range, fence, row[1] if row else None))
+        c.execute(
+            f"INSERT OR REPLACE INTO {CHECKPOINTS} VALUES (?, ?, ?, ?, ?)",
+            (materialization, *self.key_range, fence, row[1] if row else None),
+        )
         c.execute("COMMIT")
         return Fence(orjson.loads(row[1]) if row and row[1] else None, fence)
 
@@ -99,7 +104,9 @@ class SqliteTransactor(Transactional):
             b = self.bindings[load.binding]
             row = self.conn.execute(
                 f"SELECT {quote(b.field_selection['document'])} FROM {quote(b.resource_path[-1])}"
-                f" WHERE {self._key_where(b)}", load.key).fetchone()
+                f" WHERE {self._key_where(b)}",
+                load.key,
+            ).fetchone()
             if row is not None:
                 loaded(load.binding, load.key, row[0].encode())
 
@@ -123,8 +130,9 @@ class SqliteTransactor(Transactional):
     def commit(self, checkpoint: Mapping[str, Any], fence: Fence) -> None:
         """Write the checkpoint where our fence still holds, and commit; else roll back."""
         cur = self.conn.execute(
-            f"UPDATE {CHECKPOINTS} SET checkpoint=? WHERE materialization=? AND key_begin=? AND key_end=?"
-            " AND fence=?", (orjson.dumps(checkpoint).decode(), self.materialization, *self.key_range, fence.token))
+            f"UPDATE {CHECKPOINTS} SET checkpoint=? WHERE materialization=? AND key_begin=? AND key_end=? AND fence=?",
+            (orjson.dumps(checkpoint).decode(), self.materialization, *self.key_range, fence.token),
+        )
         if cur.rowcount != 1:
             self.conn.execute("ROLLBACK")
             raise FencedOff(f"fenced off: another session of {self.materialization} opened this key range")
@@ -139,10 +147,14 @@ class SqliteConnector(Connector):
     """Materializes into SQLite tables."""
 
     config_schema: ClassVar[dict[str, Any]] = {
-        "type": "object", "properties": {"path": {"type": "string"}}, "required": ["path"],
+        "type": "object",
+        "properties": {"path": {"type": "string"}},
+        "required": ["path"],
     }
     resource_config_schema: ClassVar[dict[str, Any]] = resource_config_schema(
-        {"table": {"type": "string"}, "delta": {"type": "boolean"}}, collection_name="table", delta_updates="delta",
+        {"table": {"type": "string"}, "delta": {"type": "boolean"}},
+        collection_name="table",
+        delta_updates="delta",
     )
 
     def validate(self, request: Mapping[str, Any]) -> dict[str, Any]:
@@ -153,7 +165,9 @@ class SqliteConnector(Connector):
             path = resource_path(b.get("resourceConfig") or {}, self.resource_config_schema)
             constraints = projection_constraints(
                 resolve_collection(b, request.get("linkedCollections")),
-                type_map=TYPES, destination="SQLite", group_by=b.get("groupBy") or (),
+                type_map=TYPES,
+                destination="SQLite",
+                group_by=b.get("groupBy") or (),
                 existing=existing_columns(conn, path[-1]),
             )
             out.append(validated_binding(resource_path=path, constraints=constraints))

@@ -26,10 +26,13 @@ pytestmark = pytest.mark.timeout(120)
 
 
 def spec(root: Path, fmt: str = "jsonl") -> dict[str, Any]:
-    return materialization({"directory": str(root), "format": fmt}, [
-        binding({"path": "users"}, ["users"], delta=True),
-        binding({"path": "nested/events"}, ["nested/events"], delta=True, values=[], document="flow_document"),
-    ])
+    return materialization(
+        {"directory": str(root), "format": fmt},
+        [
+            binding({"path": "users"}, ["users"], delta=True),
+            binding({"path": "nested/events"}, ["nested/events"], delta=True, values=[], document="flow_document"),
+        ],
+    )
 
 
 def one_shot(request: dict[str, Any]) -> dict[str, Any]:
@@ -59,8 +62,11 @@ def run_until_started_commit(p: ConnectorProcess, stores: list[dict[str, Any]], 
     return p.recv_kind("startedCommit")
 
 
-TXN1 = [store(0, {"id": 1, "name": "ann"}), store(1, {"id": 7, "kind": "x"}, values=()),
-        store(0, {"id": 2, "name": "bob"})]
+TXN1 = [
+    store(0, {"id": 1, "name": "ann"}),
+    store(1, {"id": 7, "kind": "x"}, values=()),
+    store(0, {"id": 2, "name": "bob"}),
+]
 TXN2 = [store(0, {"id": 3, "name": "cy"})]
 
 
@@ -176,17 +182,31 @@ def test_csv_files_and_incompatible_recorded_column(tmp_path: Path) -> None:
     # The collection's `name` became an integer: the recorded string column can't take it.
     coll = collection(extra=[projection("blank", "/blank", ["null"])])
     coll["projections"][1] = projection("name", "/name", ["integer"])
-    msg = one_shot({"validate": {"name": "acmeCo/mat", "config": {"directory": str(root), "format": "csv"},
-                                 "bindings": [{"resourceConfig": {"path": "users"}, "collection": coll,
-                                               "groupBy": ["id"]}]}})
+    msg = one_shot(
+        {
+            "validate": {
+                "name": "acmeCo/mat",
+                "config": {"directory": str(root), "format": "csv"},
+                "bindings": [{"resourceConfig": {"path": "users"}, "collection": coll, "groupBy": ["id"]}],
+            }
+        }
+    )
     (validated,) = msg["validated"]["bindings"]
     assert validated["deltaUpdates"] is True
     assert validated["resourcePath"] == ["users"]
     got = [(c["field"], c["constraint"]["type"]) for c in validated["projectionConstraints"]]
-    assert got == [("id", "FIELD_REQUIRED"), ("name", "FIELD_OPTIONAL"), ("name", "INCOMPATIBLE"),
-                   ("flow_document", "FIELD_REQUIRED"), ("blank", "FIELD_FORBIDDEN")]
-    reason = next(c["constraint"]["reason"] for c in validated["projectionConstraints"]
-              if c["constraint"]["type"] == "INCOMPATIBLE")
+    assert got == [
+        ("id", "FIELD_REQUIRED"),
+        ("name", "FIELD_OPTIONAL"),
+        ("name", "INCOMPATIBLE"),
+        ("flow_document", "FIELD_REQUIRED"),
+        ("blank", "FIELD_FORBIDDEN"),
+    ]
+    reason = next(
+        c["constraint"]["reason"]
+        for c in validated["projectionConstraints"]
+        if c["constraint"]["type"] == "INCOMPATIBLE"
+    )
     assert "existing column has type string" in reason
 
 

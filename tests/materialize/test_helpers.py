@@ -22,8 +22,9 @@ from flow_sdk.materialize.packed import unpack, unpack_b64
 
 from .helpers import collection, projection
 
-TYPES = TypeMapper({"string": "TEXT", "integer": "BIGINT", "number": "DOUBLE", "object": "JSON"},
-                   formats={"date-time": "TIMESTAMPTZ"})
+TYPES = TypeMapper(
+    {"string": "TEXT", "integer": "BIGINT", "number": "DOUBLE", "object": "JSON"}, formats={"date-time": "TIMESTAMPTZ"}
+)
 
 
 def by_field(constraints: list[dict[str, Any]]) -> dict[str, list[str]]:
@@ -34,10 +35,12 @@ def by_field(constraints: list[dict[str, Any]]) -> dict[str, list[str]]:
 
 
 def test_constraint_rules() -> None:
-    coll = collection(extra=[
-        projection("tags", "/tags", ["array"]),
-        projection("at", "/at", ["string"], must=False),
-    ])
+    coll = collection(
+        extra=[
+            projection("tags", "/tags", ["array"]),
+            projection("at", "/at", ["string"], must=False),
+        ]
+    )
     coll["projections"][-1]["inference"]["string"] = {"format": "date-time"}
     got = projection_constraints(coll, type_map=TYPES, destination="TestDB")
     assert by_field(got) == {
@@ -53,8 +56,11 @@ def test_constraint_rules() -> None:
 
 
 def test_document_optional_when_not_stored_and_values_forbidden() -> None:
-    got = by_field(projection_constraints(collection(), type_map=TYPES, destination="X", stores_document=False,
-                                          values_allowed=False))
+    got = by_field(
+        projection_constraints(
+            collection(), type_map=TYPES, destination="X", stores_document=False, values_allowed=False
+        )
+    )
     assert got == {"id": ["FIELD_REQUIRED"], "name": ["FIELD_FORBIDDEN"], "flow_document": ["FIELD_OPTIONAL"]}
 
 
@@ -65,8 +71,11 @@ def test_group_by_overrides_primary_key() -> None:
 
 
 def test_incompatible_existing_columns() -> None:
-    existing = {"id": ExistingColumn("TEXT"), "name": ExistingColumn("TEXT", nullable=False),
-                "flow_document": ExistingColumn("JSON")}
+    existing = {
+        "id": ExistingColumn("TEXT"),
+        "name": ExistingColumn("TEXT", nullable=False),
+        "flow_document": ExistingColumn("JSON"),
+    }
     coll = collection()
     coll["projections"][1]["inference"].pop("exists")  # name may now be missing: nullable
     got = projection_constraints(coll, type_map=TYPES, destination="X", existing=existing)
@@ -91,7 +100,11 @@ def test_columns_follow_selection_order() -> None:
     coll = collection(extra=[projection("zeta", "/zeta", ["string"])])
     cols = columns({"keys": ["id"], "values": ["name", "zeta"], "document": "flow_document"}, coll)
     assert [(c.field, c.role) for c in cols] == [
-        ("id", "key"), ("name", "value"), ("zeta", "value"), ("flow_document", "document")]
+        ("id", "key"),
+        ("name", "value"),
+        ("zeta", "value"),
+        ("flow_document", "document"),
+    ]
     with pytest.raises(ConfigError, match="no projection"):
         columns({"keys": ["missing"]}, coll)
 
@@ -99,7 +112,10 @@ def test_columns_follow_selection_order() -> None:
 def test_resource_annotations() -> None:
     schema = resource_config_schema(
         {"table": {"type": "string"}, "schema": {"type": "string"}, "delta": {"type": "boolean"}},
-        collection_name="table", schema_name="schema", delta_updates="delta")
+        collection_name="table",
+        schema_name="schema",
+        delta_updates="delta",
+    )
     assert schema["properties"]["table"]["x-collection-name"] is True
     assert schema["properties"]["schema"]["x-schema-name"] is True
     assert schema["properties"]["delta"]["x-delta-updates"] is True
@@ -119,7 +135,18 @@ def _double(value: float) -> bytes:
 
 
 def test_unpack_tuple() -> None:
-    data = (b"\x15\x2a" + b"\x13\xfe" + b"\x14" + b"\x02h\x00\xffi\x00" + b"\x27\x26\x00"
-            + b"\x21" + _double(-2.5) + b"\x21" + _double(3.25) + b"\x01[1,2]\x00" + b"\x16\x01\x00")
+    data = (
+        b"\x15\x2a"
+        + b"\x13\xfe"
+        + b"\x14"
+        + b"\x02h\x00\xffi\x00"
+        + b"\x27\x26\x00"
+        + b"\x21"
+        + _double(-2.5)
+        + b"\x21"
+        + _double(3.25)
+        + b"\x01[1,2]\x00"
+        + b"\x16\x01\x00"
+    )
     assert unpack(data) == [42, -1, 0, "h\x00i", True, False, None, -2.5, 3.25, [1, 2], 256]
     assert unpack_b64(base64.b64encode(b"\x02hi\x00").decode()) == ["hi"]

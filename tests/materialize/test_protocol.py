@@ -28,19 +28,43 @@ Steps = list[tuple[str, Any]]
 OPENED: Steps = [("in", OPEN), ("out", "opened")]
 ACKED: Steps = [*OPENED, ("in", ACK), ("out", "acknowledged")]
 FLUSHED: Steps = [*ACKED, ("in", FLUSH), ("out", "flushed")]
-TXN: Steps = [("in", ACK), ("out", "acknowledged"), ("in", load()), ("out", "loaded"), ("in", FLUSH),
-              ("out", "loaded"), ("out", "flushed"), ("in", store()), ("in", store(1)), ("in", START),
-              ("out", "startedCommit")]
+TXN: Steps = [
+    ("in", ACK),
+    ("out", "acknowledged"),
+    ("in", load()),
+    ("out", "loaded"),
+    ("in", FLUSH),
+    ("out", "loaded"),
+    ("out", "flushed"),
+    ("in", store()),
+    ("in", store(1)),
+    ("in", START),
+    ("out", "startedCommit"),
+]
 COMMIT: Steps = [("in", START), ("out", "startedCommit")]
 
 LEGAL: dict[str, Steps] = {
     "spec": [("in", {"spec": {}}), ("out", "spec")],
     "validate then apply": [("in", {"validate": {}}), ("out", "validated"), ("in", {"apply": {}}), ("out", "applied")],
     "two transactions": [*OPENED, *TXN, *TXN],
-    "acknowledged before acknowledge": [*OPENED, ("out", "acknowledged"), ("in", ACK), ("in", FLUSH),
-                                        ("out", "flushed"), *COMMIT],
-    "loads read before acknowledged": [*OPENED, ("in", ACK), ("in", load()), ("in", load()),
-                                       ("out", "acknowledged"), ("out", "loaded"), ("in", FLUSH), ("out", "flushed")],
+    "acknowledged before acknowledge": [
+        *OPENED,
+        ("out", "acknowledged"),
+        ("in", ACK),
+        ("in", FLUSH),
+        ("out", "flushed"),
+        *COMMIT,
+    ],
+    "loads read before acknowledged": [
+        *OPENED,
+        ("in", ACK),
+        ("in", load()),
+        ("in", load()),
+        ("out", "acknowledged"),
+        ("out", "loaded"),
+        ("in", FLUSH),
+        ("out", "flushed"),
+    ],
     "empty transaction": [*FLUSHED, *COMMIT],
     "internal field ignored": [("in", {"spec": {}, "$internal": "EgJIaRgB"}), ("out", "spec")],
 }
@@ -60,11 +84,15 @@ ILLEGAL: dict[str, tuple[Steps, str]] = {
     "spec after open": ([*OPENED, ("in", {"spec": {}})], "received spec"),
     "request while opened owed": ([("in", OPEN), ("in", ACK)], "until the connector sends opened"),
     "request while flushed owed": ([*ACKED, ("in", FLUSH), ("in", store())], "until the connector sends flushed"),
-    "request while startedCommit owed": ([*FLUSHED, ("in", START), ("in", ACK)],
-                                         "until the connector sends startedCommit"),
+    "request while startedCommit owed": (
+        [*FLUSHED, ("in", START), ("in", ACK)],
+        "until the connector sends startedCommit",
+    ),
     "wrong one-shot response": ([("in", {"spec": {}}), ("out", "validated")], "expected spec, received validated"),
-    "loaded before acknowledged": ([*OPENED, ("in", ACK), ("in", load()), ("out", "loaded")],
-                                   "between acknowledged and flushed"),
+    "loaded before acknowledged": (
+        [*OPENED, ("in", ACK), ("in", load()), ("out", "loaded")],
+        "between acknowledged and flushed",
+    ),
     "loaded after flushed": ([*FLUSHED, ("out", "loaded")], "received loaded"),
     "acknowledged twice": ([*ACKED, ("out", "acknowledged")], "received acknowledged"),
     "startedCommit before startCommit": ([*FLUSHED, ("out", "startedCommit")], "received startedCommit"),

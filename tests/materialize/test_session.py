@@ -84,8 +84,13 @@ def serve(transactor: Memory, *requests: dict[str, Any]) -> list[dict[str, Any]]
 
 
 def txn(stores: list[dict[str, Any]], loads: tuple[int, ...] | list[int] = (), offset: int = 1) -> list[dict[str, Any]]:
-    return [{"acknowledge": {}}, *({"load": {"key": [k]}} for k in loads), {"flush": {}}, *stores,
-            {"startCommit": {"runtimeCheckpoint": checkpoint(offset)}}]
+    return [
+        {"acknowledge": {}},
+        *({"load": {"key": [k]}} for k in loads),
+        {"flush": {}},
+        *stores,
+        {"startCommit": {"runtimeCheckpoint": checkpoint(offset)}},
+    ]
 
 
 def test_idempotent_replay_state_lifecycle() -> None:
@@ -104,20 +109,26 @@ def test_idempotent_replay_state_lifecycle() -> None:
 def test_open_applies_pending_before_opened() -> None:
     t = Memory()
     state = {"pending": {"00000000-00000000": [[7, {"id": 7}]], "0000ffff-00000000": [[8, {"id": 8}]]}}
-    out = serve(t, open_request(MAT, state), {"acknowledge": {}}, {"load": {"key": [7]}}, {"load": {"key": [8]}},
-                {"flush": {}})
+    out = serve(
+        t, open_request(MAT, state), {"acknowledge": {}}, {"load": {"key": [7]}}, {"load": {"key": [8]}}, {"flush": {}}
+    )
     assert t.applied == [[[7, {"id": 7}]]]  # only this shard's operations, applied once
-    assert out == [{"opened": {}},
-                   {"acknowledged": {"state": {"updated": {"pending": {"00000000-00000000": None}},
-                                               "mergePatch": True}}},
-                   {"loaded": {"doc": {"id": 7}}}, {"flushed": {}}]
+    assert out == [
+        {"opened": {}},
+        {"acknowledged": {"state": {"updated": {"pending": {"00000000-00000000": None}}, "mergePatch": True}}},
+        {"loaded": {"doc": {"id": 7}}},
+        {"flushed": {}},
+    ]
 
 
-@pytest.mark.parametrize(("behaviour", "message"), [
-    ("answer twice", "already answered"),
-    ("answer unrequested", "not requested"),
-    ("skip stores", "without consuming every store"),
-])
+@pytest.mark.parametrize(
+    ("behaviour", "message"),
+    [
+        ("answer twice", "already answered"),
+        ("answer unrequested", "not requested"),
+        ("skip stores", "without consuming every store"),
+    ],
+)
 def test_transactor_contract_violations(behaviour: str, message: str) -> None:
     t = Memory(behaviour)
     t.rows[1] = {"id": 1}
@@ -136,8 +147,14 @@ def test_loaded_binding_prefix() -> None:
 def test_internal_member_does_not_hide_loads_or_stores() -> None:
     t = Memory()
     t.rows[4] = {"id": 4}
-    out = serve(t, open_request(MAT), {"acknowledge": {}}, {"load": {"key": [4]}, "$internal": "AA=="},
-                {"flush": {}}, {**store(0, {"id": 5}), "$internal": "AA=="},
-                {"startCommit": {"runtimeCheckpoint": checkpoint(1)}})
+    out = serve(
+        t,
+        open_request(MAT),
+        {"acknowledge": {}},
+        {"load": {"key": [4]}, "$internal": "AA=="},
+        {"flush": {}},
+        {**store(0, {"id": 5}), "$internal": "AA=="},
+        {"startCommit": {"runtimeCheckpoint": checkpoint(1)}},
+    )
     assert out[2] == {"loaded": {"doc": {"id": 4}}}
     assert out[-1]["startedCommit"]["state"]["updated"]["pending"]["00000000-00000000"] == [[5, {"id": 5}]]

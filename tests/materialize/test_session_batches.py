@@ -72,8 +72,8 @@ class Trickle(io.RawIOBase):
         return True
 
     def readinto(self, buffer: Any) -> int:
-        chunk = self.data[self.at:self.at + min(self.step, len(buffer))]
-        buffer[:len(chunk)] = chunk
+        chunk = self.data[self.at : self.at + min(self.step, len(buffer))]
+        buffer[: len(chunk)] = chunk
         self.at += len(chunk)
         return len(chunk)
 
@@ -93,8 +93,15 @@ DELTA = materialization({}, [binding({}, ["a"]), binding({}, ["b"], delta=True)]
 
 def session_requests(n: int) -> list[dict[str, Any]]:
     stores = [store(i % 2, {"id": i, "name": f"n\t{i}"}, exists=i % 3 == 0, delete=i % 7 == 0) for i in range(n)]
-    return [open_request(MAT), {"acknowledge": {}}, *({"load": {"binding": i % 2, "key": [i]}} for i in range(n)),
-            {"flush": {}}, *stores, {"startCommit": {"runtimeCheckpoint": checkpoint(1)}}, {"acknowledge": {}}]
+    return [
+        open_request(MAT),
+        {"acknowledge": {}},
+        *({"load": {"binding": i % 2, "key": [i]}} for i in range(n)),
+        {"flush": {}},
+        *stores,
+        {"startCommit": {"runtimeCheckpoint": checkpoint(1)}},
+        {"acknowledge": {}},
+    ]
 
 
 def encode(requests: list[dict[str, Any]], *, blank_lines: bool = False) -> bytes:
@@ -143,10 +150,19 @@ def test_without_read1_the_reader_path_gives_the_same_result() -> None:
 
 def test_internal_members_and_packed_keys_inside_a_batch() -> None:
     """A message with extra members or a packed key in the middle of a run keeps its place."""
-    stores = [store(0, {"id": 1}), {**store(0, {"id": 2}), "$internal": "AA=="},
-              {"store": {"keyPacked": "FQM=", "values": ["x"], "doc": {"id": 3}}}, store(0, {"id": 4})]
-    requests = [open_request(MAT), {"acknowledge": {}}, {"flush": {}}, *stores,
-                {"startCommit": {"runtimeCheckpoint": checkpoint(1)}}]
+    stores = [
+        store(0, {"id": 1}),
+        {**store(0, {"id": 2}), "$internal": "AA=="},
+        {"store": {"keyPacked": "FQM=", "values": ["x"], "doc": {"id": 3}}},
+        store(0, {"id": 4}),
+    ]
+    requests = [
+        open_request(MAT),
+        {"acknowledge": {}},
+        {"flush": {}},
+        *stores,
+        {"startCommit": {"runtimeCheckpoint": checkpoint(1)}},
+    ]
     t, _ = run(io.BytesIO(encode(requests)), "batches")
     assert [s.key for s in t.stores] == [[1], [2], [3], [4]]
     assert t.stores[2].values == ["x"]
@@ -164,11 +180,14 @@ def test_non_object_line_is_rejected() -> None:
         run(io.BytesIO(data))
 
 
-@pytest.mark.parametrize(("mat", "requests", "message"), [
-    (MAT, [{"flush": {}}, store(0, {"id": 1}), store(5, {"id": 2})], "store names binding 5"),
-    (MAT, [{"load": {"key": [1]}}, {"load": {"binding": -1, "key": [2]}}], "load names binding -1"),
-    (DELTA, [{"load": {"key": [1]}}, {"load": {"binding": 1, "key": [2]}}], "delta-updates"),
-])
+@pytest.mark.parametrize(
+    ("mat", "requests", "message"),
+    [
+        (MAT, [{"flush": {}}, store(0, {"id": 1}), store(5, {"id": 2})], "store names binding 5"),
+        (MAT, [{"load": {"key": [1]}}, {"load": {"binding": -1, "key": [2]}}], "load names binding -1"),
+        (DELTA, [{"load": {"key": [1]}}, {"load": {"binding": 1, "key": [2]}}], "delta-updates"),
+    ],
+)
 def test_batch_checks_name_the_offending_binding(mat: dict[str, Any], requests: list[Any], message: str) -> None:
     data = encode([open_request(mat), {"acknowledge": {}}, *requests])
     with pytest.raises(ProtocolError, match=message):
@@ -198,8 +217,13 @@ def test_uniform_runs_keep_every_member(binding: int, exists: bool, delete: bool
     """Runs whose bodies share their members (taken a column at a time) keep each row's binding and flags."""
     n = 2500
     stores = [store(binding, {"id": i, "name": f"n{i}"}, exists=exists, delete=delete) for i in range(n)]
-    requests = [open_request(MAT), {"acknowledge": {}}, {"flush": {}}, *stores,
-                {"startCommit": {"runtimeCheckpoint": checkpoint(1)}}]
+    requests = [
+        open_request(MAT),
+        {"acknowledge": {}},
+        {"flush": {}},
+        *stores,
+        {"startCommit": {"runtimeCheckpoint": checkpoint(1)}},
+    ]
     for mode in ("rows", "batches"):
         t, _ = run(io.BytesIO(encode(requests)), mode)
         assert t.stores == [
@@ -224,8 +248,13 @@ def test_plain_store_blocks_carry_document_texts() -> None:
     (The session's first read holds `open`, so its stores come parsed; later reads are all stores.)
     """
     stores = [store(i % 2, {"id": i, "name": f"n {i}"}, exists=i % 3 == 0) for i in range(N_TEXTS)]
-    requests = [open_request(MAT), {"acknowledge": {}}, {"flush": {}}, *stores,
-                {"startCommit": {"runtimeCheckpoint": checkpoint(1)}}]
+    requests = [
+        open_request(MAT),
+        {"acknowledge": {}},
+        {"flush": {}},
+        *stores,
+        {"startCommit": {"runtimeCheckpoint": checkpoint(1)}},
+    ]
     seen: list[StoreBatch] = []
 
     class Texts(Recorder):

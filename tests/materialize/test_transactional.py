@@ -40,8 +40,12 @@ def rows(db: Path) -> list[tuple[Any, ...]]:
         return conn.execute("SELECT id, name, flow_document FROM things ORDER BY id").fetchall()
 
 
-def commit_txn(p: ConnectorProcess, stores: list[dict[str, Any]], offset: int,
-               loads: tuple[dict[str, Any], ...] | list[dict[str, Any]] = ()) -> list[dict[str, Any]]:
+def commit_txn(
+    p: ConnectorProcess,
+    stores: list[dict[str, Any]],
+    offset: int,
+    loads: tuple[dict[str, Any], ...] | list[dict[str, Any]] = (),
+) -> list[dict[str, Any]]:
     """Acknowledge, load, flush, store, startCommit; returns the loaded responses."""
     p.send({"acknowledge": {}})
     assert p.recv_kind("acknowledged") == {}
@@ -70,9 +74,12 @@ def test_session_loads_stores_and_recovers_checkpoint(db: Path) -> None:
     p.send(open_request(spec(db)))
     assert p.recv_kind("opened") == {}  # nothing stored yet: the runtime uses its recovery log
     commit_txn(p, [store(0, {"id": 1, "name": "a"}), store(0, {"id": 2, "name": "b"})], 100)
-    loaded = commit_txn(p, [store(0, {"id": 1, "name": "a2"}, exists=True),
-                            store(0, {"id": 2, "name": "b"}, exists=True, delete=True)],
-                        200, loads=[{"load": {"key": [1]}}, {"load": {"key": [2]}}, {"load": {"key": [3]}}])
+    loaded = commit_txn(
+        p,
+        [store(0, {"id": 1, "name": "a2"}, exists=True), store(0, {"id": 2, "name": "b"}, exists=True, delete=True)],
+        200,
+        loads=[{"load": {"key": [1]}}, {"load": {"key": [2]}}, {"load": {"key": [3]}}],
+    )
     assert sorted(orjson.dumps(m["doc"]) for m in loaded) == [b'{"id":1,"name":"a"}', b'{"id":2,"name":"b"}']
     rc, rest, err = p.finish()
     assert rc == 0 and rest == [], err
@@ -114,8 +121,12 @@ def test_fenced_off_session_fails_without_committing(db: Path) -> None:
     fresh.send(open_request(spec(db)))
     assert fresh.recv_kind("opened") == {"runtimeCheckpoint": checkpoint(100)}
 
-    zombie.send({"acknowledge": {}}, {"flush": {}}, store(0, {"id": 9, "name": "zombie"}),
-                {"startCommit": {"runtimeCheckpoint": checkpoint(999)}})
+    zombie.send(
+        {"acknowledge": {}},
+        {"flush": {}},
+        store(0, {"id": 9, "name": "zombie"}),
+        {"startCommit": {"runtimeCheckpoint": checkpoint(999)}},
+    )
     rc, responses, err = zombie.finish()
     assert rc == 1
     assert [list(r) for r in responses] == [["acknowledged"], ["flushed"]]  # never startedCommit
@@ -145,7 +156,8 @@ def test_protocol_violation_exits_with_clear_error(db: Path) -> None:
 
 def test_validate_reports_incompatible_existing_column(db: Path) -> None:
     coll = {
-        "name": "acmeCo/things", "key": ["/id"],
+        "name": "acmeCo/things",
+        "key": ["/id"],
         "projections": [
             projection("id", "/id", ["integer"], key=True),
             projection("name", "/name", ["integer"]),  # the table has name TEXT
@@ -153,13 +165,25 @@ def test_validate_reports_incompatible_existing_column(db: Path) -> None:
             projection("extra", "/extra", ["null"]),
         ],
     }
-    msg = one_shot({"validate": {"name": "acmeCo/mat", "config": {"path": str(db)}, "bindings": [
-        {"resourceConfig": {"table": "things"}, "collection": coll, "groupBy": ["id"]}]}})
+    msg = one_shot(
+        {
+            "validate": {
+                "name": "acmeCo/mat",
+                "config": {"path": str(db)},
+                "bindings": [{"resourceConfig": {"table": "things"}, "collection": coll, "groupBy": ["id"]}],
+            }
+        }
+    )
     (validated,) = msg["validated"]["bindings"]
     assert validated["resourcePath"] == ["things"]
     got = [(c["field"], c["constraint"]["type"]) for c in validated["projectionConstraints"]]
-    assert got == [("id", "FIELD_REQUIRED"), ("name", "FIELD_OPTIONAL"), ("name", "INCOMPATIBLE"),
-                   ("flow_document", "FIELD_REQUIRED"), ("extra", "FIELD_FORBIDDEN")]
+    assert got == [
+        ("id", "FIELD_REQUIRED"),
+        ("name", "FIELD_OPTIONAL"),
+        ("name", "INCOMPATIBLE"),
+        ("flow_document", "FIELD_REQUIRED"),
+        ("extra", "FIELD_FORBIDDEN"),
+    ]
 
 
 def test_spec_carries_protocol_and_annotations(tmp_path: Path) -> None:
@@ -183,6 +207,7 @@ def _packed(*elements: bytes) -> str:
 
 def test_protobuf_codec_with_packed_keys(db: Path) -> None:
     """The same session in the protobuf codec: packed keys and values, length-prefixed frames."""
+
     def frame(msg: dict[str, Any]) -> bytes:
         payload = protojson.encode("materialize", "request", msg)
         return struct.pack("<I", len(payload)) + payload
@@ -200,16 +225,28 @@ def test_protobuf_codec_with_packed_keys(db: Path) -> None:
         {"flush": {}},
     ]
     proc = subprocess.run(
-        [sys.executable, "-m", MODULE], cwd=REPO, input=b"".join(frame(m) for m in requests),
-        capture_output=True, env={**os.environ, "FLOW_SDK_CODEC": "proto"}, timeout=60, check=False,
+        [sys.executable, "-m", MODULE],
+        cwd=REPO,
+        input=b"".join(frame(m) for m in requests),
+        capture_output=True,
+        env={**os.environ, "FLOW_SDK_CODEC": "proto"},
+        timeout=60,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr.decode()
     out, responses = proc.stdout, []
     while out:
         (size,) = struct.unpack("<I", out[:4])
-        responses.append(protojson.decode("materialize", "response", out[4:4 + size]))
-        out = out[4 + size:]
+        responses.append(protojson.decode("materialize", "response", out[4 : 4 + size]))
+        out = out[4 + size :]
     assert [next(iter(r)) for r in responses] == [
-        "opened", "acknowledged", "flushed", "startedCommit", "acknowledged", "loaded", "flushed"]
+        "opened",
+        "acknowledged",
+        "flushed",
+        "startedCommit",
+        "acknowledged",
+        "loaded",
+        "flushed",
+    ]
     assert responses[5] == {"loaded": {"doc": {"id": 1, "n": 1}}}
     assert rows(db) == [(1, "ann", '{"id":1,"n":1}')]

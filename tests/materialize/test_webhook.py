@@ -62,8 +62,14 @@ def receiver() -> Iterator[Receiver]:
 
 
 def spec(url: str, **extra: Any) -> dict[str, Any]:
-    config = {"url": url, "batchSize": 2, "initialBackoffSeconds": 0.01, "maxBackoffSeconds": 0.05,
-              "headers": {"X-Token": "t0ken"}, **extra}
+    config = {
+        "url": url,
+        "batchSize": 2,
+        "initialBackoffSeconds": 0.01,
+        "maxBackoffSeconds": 0.05,
+        "headers": {"X-Token": "t0ken"},
+        **extra,
+    }
     return materialization(config, [binding({"name": "users"}, ["users"], delta=True, values=[])])
 
 
@@ -120,8 +126,13 @@ def test_crash_replay_is_at_least_once(receiver: Receiver) -> None:
 def test_rejection_fails_the_session(receiver: Receiver) -> None:
     receiver.failures, receiver.fail_status = 1, 400
     p = ConnectorProcess(MODULE)
-    p.send(open_request(spec(receiver.url)), {"acknowledge": {}}, {"flush": {}}, *docs(1),
-           {"startCommit": {"runtimeCheckpoint": checkpoint(1)}})
+    p.send(
+        open_request(spec(receiver.url)),
+        {"acknowledge": {}},
+        {"flush": {}},
+        *docs(1),
+        {"startCommit": {"runtimeCheckpoint": checkpoint(1)}},
+    )
     rc, responses, err = p.finish()
     assert rc == 1
     assert "startedCommit" not in [k for r in responses for k in r]
@@ -132,8 +143,13 @@ def test_rejection_fails_the_session(receiver: Receiver) -> None:
 def test_attempts_exhausted(receiver: Receiver) -> None:
     receiver.failures = 100
     p = ConnectorProcess(MODULE)
-    p.send(open_request(spec(receiver.url, maxAttempts=3)), {"acknowledge": {}}, {"flush": {}}, *docs(1),
-           {"startCommit": {"runtimeCheckpoint": checkpoint(1)}})
+    p.send(
+        open_request(spec(receiver.url, maxAttempts=3)),
+        {"acknowledge": {}},
+        {"flush": {}},
+        *docs(1),
+        {"startCommit": {"runtimeCheckpoint": checkpoint(1)}},
+    )
     rc, _, err = p.finish()
     assert rc == 1
     assert receiver.attempts == 3
@@ -142,8 +158,15 @@ def test_attempts_exhausted(receiver: Receiver) -> None:
 
 def test_validate_requires_document_and_delta_updates(receiver: Receiver) -> None:
     p = ConnectorProcess(MODULE)
-    p.send({"validate": {"name": "m", "config": {"url": receiver.url}, "bindings": [
-        {"resourceConfig": {"name": "users"}, "collection": collection(), "groupBy": ["id"]}]}})
+    p.send(
+        {
+            "validate": {
+                "name": "m",
+                "config": {"url": receiver.url},
+                "bindings": [{"resourceConfig": {"name": "users"}, "collection": collection(), "groupBy": ["id"]}],
+            }
+        }
+    )
     (validated,) = p.recv_kind("validated")["bindings"]
     p.finish()
     assert validated["deltaUpdates"] is True

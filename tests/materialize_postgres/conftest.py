@@ -41,13 +41,13 @@ def endpoint(pg_dsn: str) -> dict[str, Any]:
     """An endpoint config pointing at the test's database."""
     return endpoint_config(pg_dsn)
 
+
 def endpoint_config(dsn: str) -> dict[str, Any]:
     """An endpoint config pointing at the database of `dsn`."""
     params = postgres.connect_params(dsn)
     host = params.get("host", "localhost")
     address = f"{host}:{params['port']}" if params.get("port") else host
-    config: dict[str, Any] = {"address": address, "user": params.get("user", "postgres"),
-                              "database": params["dbname"]}
+    config: dict[str, Any] = {"address": address, "user": params.get("user", "postgres"), "database": params["dbname"]}
     if params.get("password"):
         config["password"] = params["password"]
     if params.get("sslmode"):

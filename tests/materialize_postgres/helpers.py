@@ -17,16 +17,27 @@ MATERIALIZATION = "acmeCo/tests/materialize-postgres"
 FULL_RANGE = {"keyBegin": 0, "keyEnd": 4294967295, "rClockBegin": 0, "rClockEnd": 4294967295}
 
 
-def projection(field: str, types: Sequence[str], *, required: bool = True, key: bool = False,
-               fmt: str = "", encoding: str = "", numeric: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def projection(
+    field: str,
+    types: Sequence[str],
+    *,
+    required: bool = True,
+    key: bool = False,
+    fmt: str = "",
+    encoding: str = "",
+    numeric: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     """A projection of top-level property `field` with the given inferred types."""
     inference: dict[str, Any] = {"types": list(types), "exists": "MUST" if required else "MAY"}
     if "string" in types:
         inference["string"] = {k: v for k, v in (("format", fmt), ("contentEncoding", encoding)) if v}
     if numeric:
         inference["numeric"] = dict(numeric)
-    out: dict[str, Any] = {"field": field, "ptr": "/" + field.replace("~", "~0").replace("/", "~1"),
-                           "inference": inference}
+    out: dict[str, Any] = {
+        "field": field,
+        "ptr": "/" + field.replace("~", "~0").replace("/", "~1"),
+        "inference": inference,
+    }
     if key:
         out["isPrimaryKey"] = True
     return out
@@ -36,12 +47,18 @@ def collection(name: str, projections: Sequence[Mapping[str, Any]]) -> dict[str,
     """A CollectionSpec with the given projections plus the root document as `flow_document`."""
     keys = [p["ptr"] for p in projections if p.get("isPrimaryKey")]
     root = {"field": "flow_document", "ptr": "", "inference": {"types": ["object"], "exists": "MUST"}}
-    return {"name": name, "key": keys, "projections": [*projections, root],
-            "writeSchema": {"type": "object"}}
+    return {"name": name, "key": keys, "projections": [*projections, root], "writeSchema": {"type": "object"}}
 
 
-def binding(coll: Mapping[str, Any], table: str, *, values: Sequence[str] | None = None, delta: bool = False,
-            schema: str = "public", backfill: int = 0) -> dict[str, Any]:
+def binding(
+    coll: Mapping[str, Any],
+    table: str,
+    *,
+    values: Sequence[str] | None = None,
+    delta: bool = False,
+    schema: str = "public",
+    backfill: int = 0,
+) -> dict[str, Any]:
     """A materialization binding selecting the keys, `values` (default: every other field) and the document."""
     keys = [p["field"] for p in coll["projections"] if p.get("isPrimaryKey")]
     if values is None:
@@ -84,8 +101,9 @@ def transaction(
     return out
 
 
-def store(key: list[Any], values: list[Any], doc: Any, *, binding: int = 0, exists: bool = False,
-          delete: bool = False) -> dict[str, Any]:
+def store(
+    key: list[Any], values: list[Any], doc: Any, *, binding: int = 0, exists: bool = False, delete: bool = False
+) -> dict[str, Any]:
     """A store request body."""
     out: dict[str, Any] = {"key": key, "values": values, "doc": doc}
     if binding:
@@ -114,8 +132,12 @@ def spawn() -> subprocess.Popen[bytes]:
     """The connector as a subprocess speaking JSON on stdin/stdout."""
     env = dict(os.environ, FLOW_SDK_CODEC="json")
     return subprocess.Popen(
-        [sys.executable, "-m", "materialize-postgres"], cwd=str(REPO), env=env,
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [sys.executable, "-m", "materialize-postgres"],
+        cwd=str(REPO),
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
 
 
@@ -127,8 +149,6 @@ def kinds(responses: Sequence[Mapping[str, Any]]) -> list[str]:
 def rows(conn: Any, table: str, order_by: str = "1") -> list[tuple[Any, ...]]:
     """Every row of a table (psycopg connection), ordered."""
     return list(conn.execute(f"SELECT * FROM {table} ORDER BY {order_by}".encode()).fetchall())
-
-
 
 
 class Driver:

@@ -38,10 +38,14 @@ def columns_of(dsn: str, table: str, schema: str = "public") -> dict[str, tuple[
 
 def validate(config: dict[str, Any], bindings: list[dict[str, Any]], last: Any = None) -> list[dict[str, Any]]:
     """The validated bindings for these materialization bindings."""
-    request: dict[str, Any] = {"name": "acmeCo/m", "config": config, "bindings": [
-        {"resourceConfig": b["resourceConfig"], "collection": b["collection"], "backfill": b.get("backfill", 0)}
-        for b in bindings
-    ]}
+    request: dict[str, Any] = {
+        "name": "acmeCo/m",
+        "config": config,
+        "bindings": [
+            {"resourceConfig": b["resourceConfig"], "collection": b["collection"], "backfill": b.get("backfill", 0)}
+            for b in bindings
+        ],
+    }
     if last is not None:
         request["lastMaterialization"] = last
     return serve([{"validate": request}])[0]["validated"]["bindings"]  # type: ignore[no-any-return]
@@ -65,11 +69,14 @@ def apply(spec: dict[str, Any], last: Any = None, dry_run: bool = False) -> str:
     return serve([{"apply": request}])[0]["applied"].get("actionDescription", "")  # type: ignore[no-any-return]
 
 
-V1 = collection("acmeCo/evolve", [
-    projection("id", ["integer"], key=True),
-    projection("name", ["string"]),
-    projection("n", ["integer"]),
-])
+V1 = collection(
+    "acmeCo/evolve",
+    [
+        projection("id", ["integer"], key=True),
+        projection("name", ["string"]),
+        projection("n", ["integer"]),
+    ],
+)
 
 
 def test_apply_is_idempotent_and_dry_run_changes_nothing(endpoint: dict[str, Any], pg_dsn: str) -> None:
@@ -80,7 +87,10 @@ def test_apply_is_idempotent_and_dry_run_changes_nothing(endpoint: dict[str, Any
     assert columns_of(pg_dsn, "evolve") == {}
     assert "create table public.evolve" in apply(spec)
     assert columns_of(pg_dsn, "evolve") == {
-        "id": ("bigint", False), "name": ("text", False), "n": ("bigint", False), "flow_document": ("jsonb", False),
+        "id": ("bigint", False),
+        "name": ("text", False),
+        "n": ("bigint", False),
+        "flow_document": ("jsonb", False),
     }
     assert apply(spec) == ""
 
@@ -89,16 +99,23 @@ def test_schema_evolution(endpoint: dict[str, Any], pg_dsn: str) -> None:
     """New field, field becoming optional, widened type, incompatible change, backfill."""
     v1 = materialization(endpoint, [binding(V1, "evolve")])
     apply(v1)
-    serve([{"open": {"materialization": v1, "range": FULL_RANGE}},
-           *transaction(1, [], [store([1], ["a", 5], {"id": 1, "name": "a", "n": 5})])])
+    serve(
+        [
+            {"open": {"materialization": v1, "range": FULL_RANGE}},
+            *transaction(1, [], [store([1], ["a", 5], {"id": 1, "name": "a", "n": 5})]),
+        ]
+    )
 
     # v2: `extra` is new, `name` became optional, `n` widened from integer to number.
-    v2_collection = collection("acmeCo/evolve", [
-        projection("id", ["integer"], key=True),
-        projection("name", ["string", "null"], required=False),
-        projection("n", ["number"]),
-        projection("extra", ["string"], fmt="date-time", required=False),
-    ])
+    v2_collection = collection(
+        "acmeCo/evolve",
+        [
+            projection("id", ["integer"], key=True),
+            projection("name", ["string", "null"], required=False),
+            projection("n", ["number"]),
+            projection("extra", ["string"], fmt="date-time", required=False),
+        ],
+    )
     v2 = materialization(endpoint, [binding(v2_collection, "evolve")])
     validated = validate(endpoint, v2["bindings"], last=v1)[0]
     assert not any("INCOMPATIBLE" in types for types in constraint_types(validated).values())
@@ -107,20 +124,30 @@ def test_schema_evolution(endpoint: dict[str, Any], pg_dsn: str) -> None:
     assert "allow nulls in column name" in description
     assert "widen column n of public.evolve from bigint to double precision" in description
     assert columns_of(pg_dsn, "evolve") == {
-        "id": ("bigint", False), "name": ("text", True), "n": ("double precision", False),
-        "flow_document": ("jsonb", False), "extra": ("timestamp with time zone", True),
+        "id": ("bigint", False),
+        "name": ("text", True),
+        "n": ("double precision", False),
+        "flow_document": ("jsonb", False),
+        "extra": ("timestamp with time zone", True),
     }
-    serve([{"open": {"materialization": v2, "range": FULL_RANGE}},
-           *transaction(2, [], [store([2], [None, 2.5, "2024-01-02T03:04:05Z"], {"id": 2, "n": 2.5})])])
+    serve(
+        [
+            {"open": {"materialization": v2, "range": FULL_RANGE}},
+            *transaction(2, [], [store([2], [None, 2.5, "2024-01-02T03:04:05Z"], {"id": 2, "n": 2.5})]),
+        ]
+    )
     with psycopg.connect(pg_dsn) as conn:
         assert conn.execute(b"SELECT id, name, n FROM evolve ORDER BY id").fetchall() == [(1, "a", 5.0), (2, None, 2.5)]
 
     # v3: `n` becomes a string: the existing double precision column can't hold it.
-    v3_collection = collection("acmeCo/evolve", [
-        projection("id", ["integer"], key=True),
-        projection("name", ["string", "null"], required=False),
-        projection("n", ["string"]),
-    ])
+    v3_collection = collection(
+        "acmeCo/evolve",
+        [
+            projection("id", ["integer"], key=True),
+            projection("name", ["string", "null"], required=False),
+            projection("n", ["string"]),
+        ],
+    )
     v3 = materialization(endpoint, [binding(v3_collection, "evolve")])
     assert constraint_types(validate(endpoint, v3["bindings"], last=v2)[0])["n"] == ["FIELD_OPTIONAL", "INCOMPATIBLE"]
     with pytest.raises(ConnectorError, match="backfill the binding"):
@@ -135,15 +162,18 @@ def test_schema_evolution(endpoint: dict[str, Any], pg_dsn: str) -> None:
         assert conn.execute(b"SELECT count(*) FROM evolve").fetchone() == (0,)
 
 
-HOSTILE = collection("acmeCo/hostile", [
-    projection('k"ey; DROP TABLE x; --', ["string"], key=True),
-    projection("select", ["integer", "null"], required=False),
-    projection("späce ünï 表", ["string"], fmt="uuid"),
-    projection("blob", ["string"], encoding="base64", required=False),
-    projection("amount", ["string"], fmt="number"),
-    projection("when", ["string"], fmt="date"),
-    projection("obj", ["object", "array", "null"], required=False),
-])
+HOSTILE = collection(
+    "acmeCo/hostile",
+    [
+        projection('k"ey; DROP TABLE x; --', ["string"], key=True),
+        projection("select", ["integer", "null"], required=False),
+        projection("späce ünï 表", ["string"], fmt="uuid"),
+        projection("blob", ["string"], encoding="base64", required=False),
+        projection("amount", ["string"], fmt="number"),
+        projection("when", ["string"], fmt="date"),
+        projection("obj", ["object", "array", "null"], required=False),
+    ],
+)
 
 
 @pytest.mark.parametrize("hard_delete", [False, True])
@@ -156,24 +186,46 @@ def test_hostile_names_and_values_round_trip(endpoint: dict[str, Any], pg_dsn: s
     doc1 = {"k": weird, "obj": {"nested": weird}}
     doc2 = {"k": "b"}
     stores = [
-        store([weird], [7, "6f1c1b1e-7c44-4a5e-9a3c-2b0e1f0a9d11", base64.b64encode(b"\x00\x01\xff").decode(),
-                        "12345678901234567890.5", "2024-02-29", {"nested": weird}], doc1),
+        store(
+            [weird],
+            [
+                7,
+                "6f1c1b1e-7c44-4a5e-9a3c-2b0e1f0a9d11",
+                base64.b64encode(b"\x00\x01\xff").decode(),
+                "12345678901234567890.5",
+                "2024-02-29",
+                {"nested": weird},
+            ],
+            doc1,
+        ),
         store(["b"], [None, "6f1c1b1e-7c44-4a5e-9a3c-2b0e1f0a9d12", None, "1", "2024-03-01", None], doc2),
     ]
-    responses = serve([
-        {"open": {"materialization": spec, "range": FULL_RANGE}},
-        *transaction(1, [], stores),
-        *transaction(2, [(0, [weird]), (0, ["b"]), (0, ["missing"])], [
-            store(["b"], [None, "6f1c1b1e-7c44-4a5e-9a3c-2b0e1f0a9d12", None, "1", "2024-03-01", None],
-                  {"k": "b", "_meta": {"op": "d"}}, exists=True, delete=True),
-        ]),
-    ])
+    responses = serve(
+        [
+            {"open": {"materialization": spec, "range": FULL_RANGE}},
+            *transaction(1, [], stores),
+            *transaction(
+                2,
+                [(0, [weird]), (0, ["b"]), (0, ["missing"])],
+                [
+                    store(
+                        ["b"],
+                        [None, "6f1c1b1e-7c44-4a5e-9a3c-2b0e1f0a9d12", None, "1", "2024-03-01", None],
+                        {"k": "b", "_meta": {"op": "d"}},
+                        exists=True,
+                        delete=True,
+                    ),
+                ],
+            ),
+        ]
+    )
     loaded = [r["loaded"]["doc"] for r in responses if "loaded" in r]
     assert sorted(loaded, key=str) == sorted([doc1, doc2], key=str)
     with psycopg.connect(pg_dsn) as conn:
         rows = conn.execute(
             psycopg.sql.SQL("SELECT * FROM {} ORDER BY 1 DESC").format(
-                psycopg.sql.Identifier('sch"ema; --', 'ta"ble; DROP TABLE users; --'))
+                psycopg.sql.Identifier('sch"ema; --', 'ta"ble; DROP TABLE users; --')
+            )
         ).fetchall()
     first = rows[0]
     assert first[0] == weird and first[1] == 7 and str(first[2]).endswith("9d11")
@@ -192,21 +244,33 @@ def test_delta_updates_append(endpoint: dict[str, Any], pg_dsn: str) -> None:
     assert validate(endpoint, [b])[0]["deltaUpdates"] is True
     spec = materialization(endpoint, [b])
     apply(spec)
-    serve([{"open": {"materialization": spec, "range": FULL_RANGE}},
-           *transaction(1, [], [store([1], [1], {"id": 1, "v": 1})]),
-           *transaction(2, [], [store([1], [2], {"id": 1, "v": 2})])])
+    serve(
+        [
+            {"open": {"materialization": spec, "range": FULL_RANGE}},
+            *transaction(1, [], [store([1], [1], {"id": 1, "v": 1})]),
+            *transaction(2, [], [store([1], [2], {"id": 1, "v": 2})]),
+        ]
+    )
     with psycopg.connect(pg_dsn) as conn:
         assert conn.execute(b"SELECT id, v FROM events ORDER BY v").fetchall() == [(1, 1), (1, 2)]
 
 
 def test_validate_constraints(endpoint: dict[str, Any]) -> None:
     """Keys and the document are required, other fields optional, always-null fields forbidden."""
-    c = collection("acmeCo/c", [projection("id", ["integer"], key=True), projection("x", ["string"]),
-                                projection("nothing", ["null"], required=False)])
+    c = collection(
+        "acmeCo/c",
+        [
+            projection("id", ["integer"], key=True),
+            projection("x", ["string"]),
+            projection("nothing", ["null"], required=False),
+        ],
+    )
     validated = validate(endpoint, [binding(c, "c")])[0]
     assert validated["resourcePath"] == ["public", "c"]
     assert constraint_types(validated) == {
-        "id": ["FIELD_REQUIRED"], "x": ["FIELD_OPTIONAL"], "nothing": ["FIELD_FORBIDDEN"],
+        "id": ["FIELD_REQUIRED"],
+        "x": ["FIELD_OPTIONAL"],
+        "nothing": ["FIELD_FORBIDDEN"],
         "flow_document": ["FIELD_REQUIRED"],
     }
 
@@ -237,13 +301,18 @@ def test_interleaved_bindings_in_one_batch(endpoint: dict[str, Any], pg_dsn: str
     apply(spec)
     n = 600
     first = [store([i], [f"v{i}"], {"id": i, "v": f"v{i}"}, binding=i % 2) for i in range(n)]
-    second = [store([i], [f"w{i}"], {"id": i, "v": f"w{i}"}, binding=i % 2, exists=True, delete=i % 5 == 0)
-              for i in range(n) if i % 3] + [store([n + 1], ["new"], {"id": n + 1, "v": "new"}, binding=1)]
-    responses = serve([
-        {"open": {"materialization": spec, "range": FULL_RANGE}},
-        *transaction(1, [], first),
-        *transaction(2, [(i % 2, [i]) for i in range(n)] + [(1, [n + 5])], second),
-    ])
+    second = [
+        store([i], [f"w{i}"], {"id": i, "v": f"w{i}"}, binding=i % 2, exists=True, delete=i % 5 == 0)
+        for i in range(n)
+        if i % 3
+    ] + [store([n + 1], ["new"], {"id": n + 1, "v": "new"}, binding=1)]
+    responses = serve(
+        [
+            {"open": {"materialization": spec, "range": FULL_RANGE}},
+            *transaction(1, [], first),
+            *transaction(2, [(i % 2, [i]) for i in range(n)] + [(1, [n + 5])], second),
+        ]
+    )
     loaded = [r["loaded"] for r in responses if "loaded" in r]
     assert sorted((d.get("binding", 0), d["doc"]["id"], d["doc"]["v"]) for d in loaded) == sorted(
         (i % 2, i, f"v{i}") for i in range(n)
@@ -251,6 +320,7 @@ def test_interleaved_bindings_in_one_batch(endpoint: dict[str, Any], pg_dsn: str
     with psycopg.connect(pg_dsn) as conn:
         a = dict(conn.execute(b"SELECT id, v FROM ia").fetchall())
         b = dict(conn.execute(b"SELECT id, v FROM ib").fetchall())
+
     # Ids not divisible by 3 were updated, or deleted when divisible by 5; the others keep their first value.
     def expected(parity: int) -> dict[int, str]:
         return {i: f"w{i}" if i % 3 else f"v{i}" for i in range(parity, n, 2) if not (i % 3 and i % 5 == 0)}

@@ -22,11 +22,14 @@ from .helpers import (
     store,
 )
 
-ITEMS = collection("acmeCo/items", [
-    projection("id", ["integer"], key=True),
-    projection("name", ["string"]),
-    projection("n", ["integer", "null"], required=False),
-])
+ITEMS = collection(
+    "acmeCo/items",
+    [
+        projection("id", ["integer"], key=True),
+        projection("name", ["string"]),
+        projection("n", ["integer", "null"], required=False),
+    ],
+)
 
 
 def doc(i: int, version: int) -> dict[str, Any]:
@@ -89,8 +92,12 @@ def test_sigkill_then_recover(phase: str, pg_server: str, endpoint_for: Any) -> 
     d = Driver()
     d.send({"open": {"materialization": spec, "range": FULL_RANGE}})
     d.expect("opened")
-    d.send({"acknowledge": {}}, {"flush": {}}, *[{"store": s} for s in txn1()],
-           {"startCommit": {"runtimeCheckpoint": checkpoint(1)}})
+    d.send(
+        {"acknowledge": {}},
+        {"flush": {}},
+        *[{"store": s} for s in txn1()],
+        {"startCommit": {"runtimeCheckpoint": checkpoint(1)}},
+    )
     d.expect("acknowledged")
     d.expect("flushed")
     d.expect("startedCommit")
@@ -138,9 +145,11 @@ def test_sigkill_then_recover(phase: str, pg_server: str, endpoint_for: Any) -> 
 
     rows = table(dsn)
     assert rows == EXPECTED
-    print(f"\n[exactly-once] killed {phase}: reopened at readThrough "
-          f"{recovered['sources']['acmeCo/tests/source;x']['readThrough']}, replayed txn 2: {not committed} "
-          f"({replayed_loads} loads answered), table rows {len(rows)} == expected {len(EXPECTED)}")
+    print(
+        f"\n[exactly-once] killed {phase}: reopened at readThrough "
+        f"{recovered['sources']['acmeCo/tests/source;x']['readThrough']}, replayed txn 2: {not committed} "
+        f"({replayed_loads} loads answered), table rows {len(rows)} == expected {len(EXPECTED)}"
+    )
 
 
 def test_zombie_session_is_fenced_off(pg_server: str, endpoint_for: Any) -> None:
@@ -148,8 +157,15 @@ def test_zombie_session_is_fenced_off(pg_server: str, endpoint_for: Any) -> None
     dsn = postgres.fresh_database(pg_server)
     spec = materialization(endpoint_for(dsn), [binding(ITEMS, "items")])
     serve([{"apply": {"materialization": spec}}])
-    serve([{"open": {"materialization": spec, "range": FULL_RANGE}}, {"acknowledge": {}}, {"flush": {}},
-           *[{"store": s} for s in txn1()], {"startCommit": {"runtimeCheckpoint": checkpoint(1)}}])
+    serve(
+        [
+            {"open": {"materialization": spec, "range": FULL_RANGE}},
+            {"acknowledge": {}},
+            {"flush": {}},
+            *[{"store": s} for s in txn1()],
+            {"startCommit": {"runtimeCheckpoint": checkpoint(1)}},
+        ]
+    )
 
     zombie = Driver()
     zombie.send({"open": {"materialization": spec, "range": FULL_RANGE}})
@@ -170,8 +186,12 @@ def test_zombie_session_is_fenced_off(pg_server: str, endpoint_for: Any) -> None
     assert "fenced off by a newer session" in err
     assert table(dsn) == {i: doc(i, 1) for i in range(200)}  # nothing of the zombie's transaction
 
-    newer.send({"acknowledge": {}}, {"flush": {}}, *[{"store": s} for s in txn2()],
-               {"startCommit": {"runtimeCheckpoint": checkpoint(2)}})
+    newer.send(
+        {"acknowledge": {}},
+        {"flush": {}},
+        *[{"store": s} for s in txn2()],
+        {"startCommit": {"runtimeCheckpoint": checkpoint(2)}},
+    )
     newer.expect("startedCommit")
     code, newer_err = newer.finish()
     assert code == 0, newer_err
@@ -180,5 +200,7 @@ def test_zombie_session_is_fenced_off(pg_server: str, endpoint_for: Any) -> None
         i: doc(i, 2 if i < 50 else 1) for i in range(200) if i not in range(50, 60)
     }
     assert all(rows[i]["_meta"] == {"op": "d"} for i in range(50, 60))  # soft deletes keep the row
-    print(f"\n[zombie] commit refused (exit {zombie_code}), zombie's rows committed: 0; newer session committed "
-          f"{len(rows)} rows")
+    print(
+        f"\n[zombie] commit refused (exit {zombie_code}), zombie's rows committed: 0; newer session committed "
+        f"{len(rows)} rows"
+    )

@@ -23,14 +23,17 @@ COLUMNS = [
 TABLE = sql.Table("my schema", "select")
 
 
-@pytest.mark.parametrize(("name", "quoted"), [
-    ("plain", '"plain"'),
-    ("select", '"select"'),
-    ('a"b', '"a""b"'),
-    ("x; DROP TABLE t; --", '"x; DROP TABLE t; --"'),
-    ("naïve ünïcode 表", '"naïve ünïcode 表"'),
-    ("with space", '"with space"'),
-])
+@pytest.mark.parametrize(
+    ("name", "quoted"),
+    [
+        ("plain", '"plain"'),
+        ("select", '"select"'),
+        ('a"b', '"a""b"'),
+        ("x; DROP TABLE t; --", '"x; DROP TABLE t; --"'),
+        ("naïve ünïcode 表", '"naïve ünïcode 表"'),
+        ("with space", '"with space"'),
+    ],
+)
 def test_ident_quotes_every_name(name: str, quoted: str) -> None:
     """Quotes are doubled and the whole name is quoted, whatever it holds."""
     assert sql.ident(name) == quoted
@@ -101,27 +104,32 @@ def test_fence_statements_snapshot() -> None:
     assert "ORDER BY key_end - key_begin ASC LIMIT 1" in sql.covering_checkpoint("public")
 
 
-@pytest.mark.parametrize(("proj", "expected"), [
-    (projection("i", ["integer"]), "bigint"),
-    (projection("i", ["integer"], numeric={"hasMaximum": True, "maximum": 1e20}), "numeric"),
-    (projection("i", ["integer"], numeric={"hasMinimum": True, "minimum": -5, "hasMaximum": True, "maximum": 9}),
-     "bigint"),
-    (projection("n", ["number"]), "double precision"),
-    (projection("n", ["integer", "number"]), "double precision"),
-    (projection("b", ["boolean"]), "boolean"),
-    (projection("s", ["string"]), "text"),
-    (projection("s", ["string"], fmt="date-time"), "timestamp with time zone"),
-    (projection("s", ["string"], fmt="date"), "date"),
-    (projection("s", ["string"], fmt="time"), "time without time zone"),
-    (projection("s", ["string"], fmt="uuid"), "uuid"),
-    (projection("s", ["string"], fmt="integer"), "numeric"),
-    (projection("s", ["string"], fmt="number"), "numeric"),
-    (projection("s", ["string"], encoding="base64"), "bytea"),
-    (projection("o", ["object"]), "jsonb"),
-    (projection("a", ["array"]), "jsonb"),
-    (projection("m", ["string", "integer"]), "jsonb"),
-    (projection("z", ["null"]), None),
-])
+@pytest.mark.parametrize(
+    ("proj", "expected"),
+    [
+        (projection("i", ["integer"]), "bigint"),
+        (projection("i", ["integer"], numeric={"hasMaximum": True, "maximum": 1e20}), "numeric"),
+        (
+            projection("i", ["integer"], numeric={"hasMinimum": True, "minimum": -5, "hasMaximum": True, "maximum": 9}),
+            "bigint",
+        ),
+        (projection("n", ["number"]), "double precision"),
+        (projection("n", ["integer", "number"]), "double precision"),
+        (projection("b", ["boolean"]), "boolean"),
+        (projection("s", ["string"]), "text"),
+        (projection("s", ["string"], fmt="date-time"), "timestamp with time zone"),
+        (projection("s", ["string"], fmt="date"), "date"),
+        (projection("s", ["string"], fmt="time"), "time without time zone"),
+        (projection("s", ["string"], fmt="uuid"), "uuid"),
+        (projection("s", ["string"], fmt="integer"), "numeric"),
+        (projection("s", ["string"], fmt="number"), "numeric"),
+        (projection("s", ["string"], encoding="base64"), "bytea"),
+        (projection("o", ["object"]), "jsonb"),
+        (projection("a", ["array"]), "jsonb"),
+        (projection("m", ["string", "integer"]), "jsonb"),
+        (projection("z", ["null"]), None),
+    ],
+)
 def test_type_mapping(proj: dict[str, object], expected: str | None) -> None:
     """JSON types and string formats map to the PostgreSQL types the issue lists."""
     assert mapping.pg_type(proj) == expected

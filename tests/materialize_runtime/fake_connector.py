@@ -23,8 +23,10 @@ def main(mode: str) -> None:
         if "validate" in req:
             bindings = []
             for b in req["validate"]["bindings"]:
-                cons = [{"field": p["field"], "constraint": {"type": "FIELD_OPTIONAL"}}
-                        for p in b["collection"]["projections"]]
+                cons = [
+                    {"field": p["field"], "constraint": {"type": "FIELD_OPTIONAL"}}
+                    for p in b["collection"]["projections"]
+                ]
                 bindings.append({"resourcePath": [b["resourceConfig"]["name"]], "projectionConstraints": cons})
             say({"validated": {"bindings": bindings}})
         elif "apply" in req:

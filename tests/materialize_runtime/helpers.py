@@ -15,10 +15,7 @@ import orjson
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
-ENTRY = (
-    "import sys; from flow_sdk.runtime import materialize_commands; from flow_sdk.cli import main; "
-    "main(sys.argv[1:])"
-)
+ENTRY = "import sys; from flow_sdk.cli import main; main(sys.argv[1:])"
 USERS = "acmeCo/users"
 
 
@@ -67,8 +64,19 @@ def write_fixture(path: Path, docs: list[dict[str, Any]]) -> Path:
 
 def runtime_argv(catalog: Path, state: Path, *extra: str) -> list[str]:
     """The command running `flow-sdk materialize acmeCo/mat`."""
-    return [sys.executable, "-c", ENTRY, "materialize", "--source", str(catalog), "--name", "acmeCo/mat",
-            "--state-dir", str(state), *extra]
+    return [
+        sys.executable,
+        "-c",
+        ENTRY,
+        "materialize",
+        "--source",
+        str(catalog),
+        "--name",
+        "acmeCo/mat",
+        "--state-dir",
+        str(state),
+        *extra,
+    ]
 
 
 def run_runtime(argv: list[str], fault: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess[bytes]:
@@ -83,8 +91,7 @@ def run_runtime(argv: list[str], fault: str | None = None, timeout: float = 60) 
 def run_killed_randomly(argv: list[str], rng: random.Random, low: float, high: float) -> bool:
     """Start the runtime and SIGKILL its process group after a random delay; whether it was killed."""
     env = {k: v for k, v in os.environ.items() if k != "FLOW_SDK_FAULT"}
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         proc.wait(timeout=rng.uniform(low, high))
         return False

@@ -17,8 +17,16 @@ DOCS = 1500
 # No loads: materialize-files is delta-updates only (the `load` phase is covered by the SQLite test).
 # PHASE:N = the N-th time in one runtime process (`opened` happens once per process, and the first
 # `acknowledge` is the one for the recovered commit).
-FAULTS = ("opened:1", "flushed:2", "store:7", "store:30", "startedCommit:2", "commit:2", "acknowledge:1",
-          "acknowledge:3")
+FAULTS = (
+    "opened:1",
+    "flushed:2",
+    "store:7",
+    "store:30",
+    "startedCommit:2",
+    "commit:2",
+    "acknowledge:1",
+    "acknowledge:3",
+)
 
 
 def published_ids(out: Path) -> Counter[int]:
@@ -37,16 +45,19 @@ def test_files_exactly_once_under_phase_faults(tmp_path: Path, target: str) -> N
         tmp_path, ["python", "-m", "materialize-files"], {"directory": str(out), "format": "jsonl"}, {"path": "users"}
     )
     fixture = write_fixture(tmp_path / "docs.jsonl", [{"id": i, "name": f"user {i}"} for i in range(DOCS)])
-    campaign = FaultCampaign(runtime_argv(catalog, tmp_path / "state", "--fixture", str(fixture),
-                                          "--max-txn-docs", "25"))
+    campaign = FaultCampaign(
+        runtime_argv(catalog, tmp_path / "state", "--fixture", str(fixture), "--max-txn-docs", "25")
+    )
     for fault in FAULTS:
         campaign.inject(f"{fault}:{target}")
     summary = campaign.finish()
     ids = published_ids(out)
     missing = DOCS - len(ids)
     duplicated = sum(n - 1 for n in ids.values())
-    print(f"\nfiles/{target}: kills={campaign.kills} documents={DOCS} rows={sum(ids.values())} "
-          f"missing={missing} duplicated={duplicated} last-run transactions={summary['transactions']}")
+    print(
+        f"\nfiles/{target}: kills={campaign.kills} documents={DOCS} rows={sum(ids.values())} "
+        f"missing={missing} duplicated={duplicated} last-run transactions={summary['transactions']}"
+    )
     assert campaign.kills == len(FAULTS)
     assert missing == 0 and duplicated == 0
     assert set(ids) == set(range(DOCS))
@@ -74,7 +85,9 @@ def test_files_exactly_once_under_random_group_kills(tmp_path: Path) -> None:
         ids = published_ids(out)
         missing = DOCS - len(ids)
         duplicated = sum(n - 1 for n in ids.values())
-        print(f"\nfiles/random campaign {campaigns}: kills so far={kills} documents={DOCS} rows={sum(ids.values())} "
-              f"missing={missing} duplicated={duplicated} last-run transactions={summary['transactions']}")
+        print(
+            f"\nfiles/random campaign {campaigns}: kills so far={kills} documents={DOCS} rows={sum(ids.values())} "
+            f"missing={missing} duplicated={duplicated} last-run transactions={summary['transactions']}"
+        )
         assert missing == 0 and duplicated == 0
     assert kills >= 8

@@ -12,15 +12,15 @@ import orjson
 import pytest
 
 from flow_sdk.errors import ConfigError, ProtocolError
-from flow_sdk.runtime import recovery_log
-from flow_sdk.runtime.catalog import load_catalog
-from flow_sdk.runtime.journal import journal_path
-from flow_sdk.runtime.journal_reader import load_fixture
-from flow_sdk.runtime.materialize_faults import Fault, parse_faults
-from flow_sdk.runtime.materialize_run import preview_materialization, run_materialize
-from flow_sdk.runtime.materialize_state import MaterializationLog, apply_connector_state, offsets_of
-from flow_sdk.runtime.materialize_txn import ResponseOrder
-from flow_sdk.runtime.raw import run_verb
+from flow_sdk.runtime.catalog.loader import load_catalog
+from flow_sdk.runtime.connectors.raw import run_verb
+from flow_sdk.runtime.materialize.faults import Fault, parse_faults
+from flow_sdk.runtime.materialize.run import preview_materialization, run_materialize
+from flow_sdk.runtime.materialize.txn import ResponseOrder
+from flow_sdk.runtime.storage import recovery_log
+from flow_sdk.runtime.storage.journal import journal_path
+from flow_sdk.runtime.storage.journal_reader import load_fixture
+from flow_sdk.runtime.storage.materialize_state import MaterializationLog, apply_connector_state, offsets_of
 
 from .helpers import ENTRY, USERS, write_catalog, write_fixture
 
@@ -135,8 +135,12 @@ def test_fixture_formats(tmp_path: Path) -> None:
 
 
 def files_catalog(tmp_path: Path) -> Path:
-    return write_catalog(tmp_path, ["python", "-m", "materialize-files"],
-                         {"directory": str(tmp_path / "out"), "format": "jsonl"}, {"path": "users"})
+    return write_catalog(
+        tmp_path,
+        ["python", "-m", "materialize-files"],
+        {"directory": str(tmp_path / "out"), "format": "jsonl"},
+        {"path": "users"},
+    )
 
 
 def append_journal(state: Path, docs: list[dict[str, Any]]) -> None:
@@ -151,8 +155,9 @@ def append_journal(state: Path, docs: list[dict[str, Any]]) -> None:
 
 
 def rows(out: Path) -> list[int]:
-    return sorted(orjson.loads(line)["id"] for p in (out / "users").glob("*.jsonl")
-                  for line in p.read_bytes().splitlines())
+    return sorted(
+        orjson.loads(line)["id"] for p in (out / "users").glob("*.jsonl") for line in p.read_bytes().splitlines()
+    )
 
 
 def test_reads_committed_journals_and_resumes_beside_a_capture_lock(tmp_path: Path) -> None:
@@ -179,9 +184,24 @@ def test_cli_materialize_and_preview(tmp_path: Path) -> None:
     catalog = files_catalog(tmp_path)
     fixture = write_fixture(tmp_path / "docs.jsonl", [{"id": i, "name": "z"} for i in range(10)])
     done = subprocess.run(
-        [sys.executable, "-c", ENTRY, "materialize", "--source", str(catalog), "--name", "acmeCo/mat",
-         "--state-dir", str(tmp_path / "state"), "--fixture", str(fixture), "--max-txn-docs", "4"],
-        capture_output=True, check=False,
+        [
+            sys.executable,
+            "-c",
+            ENTRY,
+            "materialize",
+            "--source",
+            str(catalog),
+            "--name",
+            "acmeCo/mat",
+            "--state-dir",
+            str(tmp_path / "state"),
+            "--fixture",
+            str(fixture),
+            "--max-txn-docs",
+            "4",
+        ],
+        capture_output=True,
+        check=False,
     )
     assert done.returncode == 0, done.stderr.decode()[-2000:]
     summary = orjson.loads(done.stdout.splitlines()[-1])
@@ -216,8 +236,9 @@ def test_raw_validate_and_apply_for_materializations(tmp_path: Path) -> None:
     ],
 )
 def test_protocol_violations_are_reported(tmp_path: Path, mode: str, message: str) -> None:
-    catalog = write_catalog(tmp_path, ["python", "-m", "tests.materialize_runtime.fake_connector", mode], {},
-                            {"name": "users"})
+    catalog = write_catalog(
+        tmp_path, ["python", "-m", "tests.materialize_runtime.fake_connector", mode], {}, {"name": "users"}
+    )
     fixture = write_fixture(tmp_path / "docs.jsonl", [{"id": 1, "name": "a"}])
     with pytest.raises(ProtocolError, match=message) as err:
         run_materialize(load_catalog(catalog), "acmeCo/mat", tmp_path / "state", fixture=fixture)

@@ -58,8 +58,9 @@ WEBHOOK_FAULTS = ("opened:1", "flushed:2", "store:9", "startedCommit:2", "commit
 @pytest.mark.parametrize("target", ["runtime", "connector"])
 def test_webhook_at_least_once_under_faults(tmp_path: Path, receiver: Receiver, target: str) -> None:
     docs = 1000
-    catalog = write_catalog(tmp_path, ["python", "-m", "materialize-webhook"],
-                            {"url": receiver.url, "batchSize": 7}, {"name": "users"})
+    catalog = write_catalog(
+        tmp_path, ["python", "-m", "materialize-webhook"], {"url": receiver.url, "batchSize": 7}, {"name": "users"}
+    )
     fixture = write_fixture(tmp_path / "docs.jsonl", [{"id": i, "name": f"user {i}"} for i in range(docs)])
     argv = runtime_argv(catalog, tmp_path / "state", "--fixture", str(fixture), "--max-txn-docs", "20")
     campaign = FaultCampaign(argv)
@@ -70,15 +71,26 @@ def test_webhook_at_least_once_under_faults(tmp_path: Path, receiver: Receiver, 
     campaign.finish()
     missing = docs - len(set(receiver.ids) & set(range(docs)))
     duplicated = sum(n - 1 for n in receiver.ids.values())
-    print(f"\nwebhook/{target}: kills={campaign.kills + random_kills} documents={docs} "
-          f"received={sum(receiver.ids.values())} missing={missing} duplicated={duplicated}")
+    print(
+        f"\nwebhook/{target}: kills={campaign.kills + random_kills} documents={docs} "
+        f"received={sum(receiver.ids.values())} missing={missing} duplicated={duplicated}"
+    )
     assert campaign.kills == len(WEBHOOK_FAULTS)
     assert missing == 0
     assert set(receiver.ids) == set(range(docs))
 
 
-SQLITE_FAULTS = ("opened:1", "load:5", "load:40", "flushed:2", "store:6", "startedCommit:2", "commit:2",
-                 "acknowledge:1", "acknowledge:3")
+SQLITE_FAULTS = (
+    "opened:1",
+    "load:5",
+    "load:40",
+    "flushed:2",
+    "store:6",
+    "startedCommit:2",
+    "commit:2",
+    "acknowledge:1",
+    "acknowledge:3",
+)
 
 
 @pytest.mark.parametrize("target", ["runtime", "connector", "group"])
@@ -86,8 +98,13 @@ def test_sqlite_exactly_once_with_loads_under_faults(tmp_path: Path, target: str
     # 1200 documents over 150 keys, each adding n=1: a replayed or lost document changes a sum.
     keys, docs = 150, 1200
     db = tmp_path / "dest.db"
-    catalog = write_catalog(tmp_path, ["python", "-m", "tests.materialize.sqlite_dest"], {"path": str(db)},
-                            {"table": "users"}, counting=True)
+    catalog = write_catalog(
+        tmp_path,
+        ["python", "-m", "tests.materialize.sqlite_dest"],
+        {"path": str(db)},
+        {"table": "users"},
+        counting=True,
+    )
     rng = random.Random(11)
     fixture = write_fixture(tmp_path / "docs.jsonl", [{"id": rng.randrange(keys), "n": 1} for _ in range(docs)])
     expected = Counter(orjson.loads(line)[1]["id"] for line in fixture.read_bytes().splitlines())
@@ -99,8 +116,10 @@ def test_sqlite_exactly_once_with_loads_under_faults(tmp_path: Path, target: str
     rows = dict(sqlite3.connect(db).execute("SELECT id, n FROM users").fetchall())
     missing = sum(max(0, expected[k] - rows.get(k, 0)) for k in expected)
     duplicated = sum(max(0, rows.get(k, 0) - expected[k]) for k in rows)
-    print(f"\nsqlite/{target}: kills={campaign.kills} documents={docs} keys={len(rows)} "
-          f"missing={missing} duplicated={duplicated} final-run loads={summary['loads']} loaded={summary['loaded']}")
+    print(
+        f"\nsqlite/{target}: kills={campaign.kills} documents={docs} keys={len(rows)} "
+        f"missing={missing} duplicated={duplicated} final-run loads={summary['loads']} loaded={summary['loaded']}"
+    )
     assert campaign.kills == len(SQLITE_FAULTS)
     assert rows == dict(expected)
     assert summary["loaded"] > 0

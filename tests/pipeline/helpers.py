@@ -73,8 +73,14 @@ def endpoint(dsn: str) -> dict[str, Any]:
 
 def source_config(records: int, key_space: int, per_checkpoint: int) -> dict[str, Any]:
     """source-bigdata's config for these tests."""
-    return {"data_name": "pipeline", "seed": 11, "records_per_stream": records, "records_per_cursor": 10,
-            "records_per_checkpoint": per_checkpoint, "key_space": key_space}
+    return {
+        "data_name": "pipeline",
+        "seed": 11,
+        "records_per_stream": records,
+        "records_per_cursor": 10,
+        "records_per_checkpoint": per_checkpoint,
+        "key_space": key_space,
+    }
 
 
 def write_catalog(directory: Path, dsn: str, config: dict[str, Any]) -> Path:
@@ -89,16 +95,19 @@ def write_catalog(directory: Path, dsn: str, config: dict[str, Any]) -> Path:
             CAPTURE: {
                 "endpoint": {"local": {"command": ["python", "-m", "source-bigdata"], "env": env, "config": config}},
                 "bindings": [
-                    {"resource": {"stream": s, "syncMode": "incremental", "cursorField": ["updated_at"]},
-                     "target": f"acmeCo/bigdata/{s}"}
+                    {
+                        "resource": {"stream": s, "syncMode": "incremental", "cursorField": ["updated_at"]},
+                        "target": f"acmeCo/bigdata/{s}",
+                    }
                     for s in ("users", "orders")
                 ],
             }
         },
         "materializations": {
             MATERIALIZATION: {
-                "endpoint": {"local": {"command": ["python", "-m", "materialize-postgres"], "env": env,
-                                       "config": endpoint(dsn)}},
+                "endpoint": {
+                    "local": {"command": ["python", "-m", "materialize-postgres"], "env": env, "config": endpoint(dsn)}
+                },
                 "bindings": [{"resource": {"table": s}, "source": f"acmeCo/bigdata/{s}"} for s in ("users", "orders")],
             }
         },
@@ -143,8 +152,9 @@ class Expected:
         if records <= self.records:
             return
         rows, columns = self.rows, self.columns
-        for doc in generator.GENERATORS[self.stream](self.seed, self.records + 1, records + 1, self.per_cursor,
-                                                     self.key_space):
+        for doc in generator.GENERATORS[self.stream](
+            self.seed, self.records + 1, records + 1, self.per_cursor, self.key_space
+        ):
             row = tuple(doc[c] for c in columns)
             if self.stream == "orders" and doc["id"] in rows:
                 row = (*row[:-1], rows[doc["id"]][-1] + doc["items"])
@@ -154,7 +164,7 @@ class Expected:
 
 def committed_records(state: Path, collection: str, checkpoint: Any) -> int:
     """How many journal documents of a collection the destination's checkpoint reads through."""
-    from flow_sdk.runtime.journal import journal_path
+    from flow_sdk.runtime.storage.journal import journal_path
 
     through = int(((checkpoint or {}).get("sources") or {}).get(collection, {}).get("readThrough", 0))
     if not through:

@@ -93,8 +93,14 @@ def campaign(tmp_path: Path, dsn: str, rng: random.Random, kills_wanted: int) ->
         for stream in STREAMS:
             expected[stream].grow(RECORDS)
         bad, documents, unpublished = check(conn, state, expected)
-    return {"kills": kills, "documents": documents, "bad": bad, "unpublished": unpublished, "worst": worst,
-            "progress": progress}
+    return {
+        "kills": kills,
+        "documents": documents,
+        "bad": bad,
+        "unpublished": unpublished,
+        "worst": worst,
+        "progress": progress,
+    }
 
 
 def test_pipeline_exactly_once_under_group_sigkills(tmp_path: Path, pg_server: str) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import orjson
 import yaml
 
-from flow_sdk.runtime.flow_uuid import UUID_EPOCH_OFFSET, PublishedAt, UuidStamper
+from flow_sdk.runtime.documents.flow_uuid import UUID_EPOCH_OFFSET, PublishedAt, UuidStamper
 
 from .helpers import REPO, generator, run_argv
 
@@ -60,13 +60,13 @@ def test_a_failing_step_fails_the_pipeline_with_its_error(tmp_path: Path) -> Non
     materialization["endpoint"]["local"]["config"]["address"] = str(tmp_path / "no-server")
     path = tmp_path / "flow.yaml"
     path.write_text(yaml.safe_dump(catalog))
-    done = subprocess.run(run_argv(path, tmp_path / "state", "--no-progress"), capture_output=True, timeout=120,
-                          check=False)
+    done = subprocess.run(
+        run_argv(path, tmp_path / "state", "--no-progress"), capture_output=True, timeout=120, check=False
+    )
     assert done.returncode == 1
     err = done.stderr.decode()
     assert "pipeline step materialize acmeCo/bigdata/materialize-postgres failed" in err, err[-2000:]
     assert "capture acmeCo/bigdata/source-bigdata" in err  # the summary table still prints
-
 
 
 def test_journal_lines_splice_the_stamps_that_stamp_would_set() -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from flow_sdk.runtime.reduce import (
+from flow_sdk.runtime.schema.reduce import (
     ABSENT,
     ReduceError,
     SchemaReduceError,
@@ -165,8 +165,11 @@ def test_recursive_schema_compiles_and_reduces() -> None:
                 "reduce": {"strategy": "merge"},
                 "properties": {
                     "count": {"reduce": {"strategy": "sum"}},
-                    "children": {"type": "object", "additionalProperties": {"$ref": "#/$defs/tree"},
-                                 "reduce": {"strategy": "merge"}},
+                    "children": {
+                        "type": "object",
+                        "additionalProperties": {"$ref": "#/$defs/tree"},
+                        "reduce": {"strategy": "merge"},
+                    },
                 },
             }
         },
@@ -185,7 +188,7 @@ def test_invalid_annotations_are_schema_errors() -> None:
 
 
 def test_combiner_groups_by_key_and_reduces() -> None:
-    from flow_sdk.runtime.combine import Combiner, KeyError_
+    from flow_sdk.runtime.documents.combine import Combiner, KeyError_
 
     schema = merged(id={"type": "integer"}, n={"reduce": {"strategy": "sum"}})
     combiner = Combiner(["/id"], schema)

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 
 from flow_sdk.errors import ConfigError
-from flow_sdk.runtime.catalog import (
+from flow_sdk.runtime.catalog.loader import (
     ImageEndpoint,
     LocalEndpoint,
     load_catalog,
     parse_duration,
 )
-from flow_sdk.runtime.projections import ExplicitProjection
+from flow_sdk.runtime.schema.projections import ExplicitProjection
 
 DATA = Path(__file__).parent / "data" / "catalog"
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from flow_sdk.runtime.projections import (
+from flow_sdk.runtime.schema.projections import (
     ExplicitProjection,
     ProjectionError,
     build_projections,

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from flow_sdk.errors import ConfigError
-from flow_sdk.runtime import sops
+from flow_sdk.runtime.catalog import sops
 
 
 def test_strip_suffix_is_recursive_and_leaves_other_names() -> None:

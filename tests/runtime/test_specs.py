@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from flow_sdk.errors import ConfigError
-from flow_sdk.runtime import specs
-from flow_sdk.runtime.catalog import Catalog, FieldsDef, load_catalog
+from flow_sdk.runtime.catalog import specs
+from flow_sdk.runtime.catalog.loader import Catalog, FieldsDef, load_catalog
 from tests.conformance.snapshots import catalogue_blocks, require_shared
 
 DATA = Path(__file__).parent / "data" / "catalog"

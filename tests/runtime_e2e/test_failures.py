@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from flow_sdk.runtime import journal
-from flow_sdk.runtime.recovery_log import RecoveryLog
+from flow_sdk.runtime.storage import journal
+from flow_sdk.runtime.storage.recovery_log import RecoveryLog
 
 from .conftest import BAD, run_flow_sdk
 

@@ -11,7 +11,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from flow_sdk.runtime import journal
+from flow_sdk.runtime.storage import journal
 
 from .conftest import BIGDATA, bigdata_catalog, flow_sdk_argv, run_flow_sdk
 

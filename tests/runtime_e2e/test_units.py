@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from flow_sdk.errors import ProtocolError
-from flow_sdk.runtime import journal
-from flow_sdk.runtime.capture_run import merge_patch, reduce_state
-from flow_sdk.runtime.doc_validation import SchemaValidator
+from flow_sdk.runtime.capture.run import merge_patch, reduce_state
 from flow_sdk.runtime.progress import Progress
+from flow_sdk.runtime.schema.validation import SchemaValidator
+from flow_sdk.runtime.storage import journal
 
 
 @pytest.mark.parametrize(
@@ -117,7 +117,7 @@ def _emitter(payload: bytes) -> Any:
     import sys
     import tempfile
 
-    from flow_sdk.runtime.connector_process import ConnectorCommand, ConnectorProcess
+    from flow_sdk.runtime.connectors.process import ConnectorCommand, ConnectorProcess
 
     with tempfile.NamedTemporaryFile(delete=False, suffix=".out") as source:
         source.write(payload)
@@ -148,7 +148,7 @@ def test_read_messages_parses_batches_and_takes_the_slow_path_for_odd_lines() ->
 
 def test_decode_block_keeps_documents_as_written() -> None:
     """Documents come back as their exact text; other variants decode empty; anything odd gives None."""
-    from flow_sdk.runtime.capture_decode import decode_block
+    from flow_sdk.runtime.capture.decode import decode_block
 
     body = b'{"captured":{"binding":1,"doc":{"a": [1, {"b":null}]}}}\n{"sourcedSchema":{}}\n{"checkpoint":{"state":{}}}'
     decoded = decode_block(body)

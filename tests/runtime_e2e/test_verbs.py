@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from flow_sdk.runtime import journal
+from flow_sdk.runtime.storage import journal
 
 from .conftest import BIGDATA, bigdata_catalog, run_flow_sdk
 

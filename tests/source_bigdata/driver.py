@@ -16,8 +16,13 @@ from typing import Any
 import orjson
 
 ROOT = Path(__file__).resolve().parents[2]
-CONFIG: dict[str, Any] = {"data_name": "tests", "seed": 7, "records_per_stream": 2000, "records_per_cursor": 10,
-                          "records_per_checkpoint": 50}
+CONFIG: dict[str, Any] = {
+    "data_name": "tests",
+    "seed": 7,
+    "records_per_stream": 2000,
+    "records_per_cursor": 10,
+    "records_per_checkpoint": 50,
+}
 STREAMS = ("users", "orders", "events")
 
 
@@ -37,9 +42,14 @@ class Run:
 
 def start(env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
     """Start `python -m source-bigdata` from the repository root."""
-    return subprocess.Popen([sys.executable, "-m", "source-bigdata"], cwd=ROOT, stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env=dict(os.environ, **(env or {})))
+    return subprocess.Popen(
+        [sys.executable, "-m", "source-bigdata"],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=dict(os.environ, **(env or {})),
+    )
 
 
 def _parse_stderr(data: bytes) -> list[dict[str, Any]]:
@@ -110,13 +120,21 @@ def open_request(
     """An `open` request binding the given resource configs."""
     keys = state_keys or [r["stream"] for r in resources]
     bindings = [
-        {"resourceConfig": resource, "resourcePath": [resource["stream"]], "stateKey": key,
-         "collection": {"name": f"acmeCo/{resource['stream']}", "key": ["/id"], "writeSchema": {"type": "object"}}}
+        {
+            "resourceConfig": resource,
+            "resourcePath": [resource["stream"]],
+            "stateKey": key,
+            "collection": {"name": f"acmeCo/{resource['stream']}", "key": ["/id"], "writeSchema": {"type": "object"}},
+        }
         for resource, key in zip(resources, keys, strict=True)
     ]
     body: dict[str, Any] = {
-        "capture": {"name": "acmeCo/bigdata", "connectorType": "LOCAL", "config": config or CONFIG,
-                    "bindings": bindings},
+        "capture": {
+            "name": "acmeCo/bigdata",
+            "connectorType": "LOCAL",
+            "config": config or CONFIG,
+            "bindings": bindings,
+        },
         "version": "v1",
         "range": {"keyEnd": 4294967295, "rClockEnd": 4294967295},
     }

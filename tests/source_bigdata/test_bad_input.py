@@ -48,11 +48,14 @@ def test_open_with_a_binding_index_out_of_range() -> None:
     assert_one_clear_error(result, "bindings[0].collectionIndex is out of range")
 
 
-@pytest.mark.parametrize(("state", "needles"), [
-    ({"bindingStateV1": {"users": {"cursor": "last tuesday"}}}, ("binding 0", "users", "cursor type")),
-    ({"bindingStateV1": {"users": {"page": 3}}}, ("binding 0", "unexpected page")),
-    ({"bindingStateV1": {"users": [1]}}, ("bindingStateV1/users must be an object",)),
-])
+@pytest.mark.parametrize(
+    ("state", "needles"),
+    [
+        ({"bindingStateV1": {"users": {"cursor": "last tuesday"}}}, ("binding 0", "users", "cursor type")),
+        ({"bindingStateV1": {"users": {"page": 3}}}, ("binding 0", "unexpected page")),
+        ({"bindingStateV1": {"users": [1]}}, ("bindingStateV1/users must be an object",)),
+    ],
+)
 def test_state_that_does_not_match_the_stream(state: Any, needles: tuple[str, ...]) -> None:
     result = run([open_request(incremental("users"), state=state)], close_stdin=True)
     assert_one_clear_error(result, "configuration error", *needles)
@@ -84,6 +87,10 @@ def test_secret_of_a_valid_config_never_reaches_the_logs() -> None:
 
 
 def test_acknowledge_without_explicit_acknowledgements() -> None:
-    result = run([open_request(incremental("users"), config=dict(CONFIG, records_per_stream=100_000)),
-                  {"acknowledge": {"checkpoints": 1}}])
+    result = run(
+        [
+            open_request(incremental("users"), config=dict(CONFIG, records_per_stream=100_000)),
+            {"acknowledge": {"checkpoints": 1}},
+        ]
+    )
     assert_one_clear_error(result, "protocol error", "acknowledge")

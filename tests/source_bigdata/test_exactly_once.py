@@ -62,8 +62,13 @@ def test_resume_from_random_checkpoints_is_exactly_once(seed: int) -> None:
 
 
 def test_sigterm_stops_at_a_unit_boundary_and_resumes_exactly_once() -> None:
-    config = {"data_name": "tests", "seed": 7, "records_per_stream": 60_000, "records_per_cursor": 10,
-              "records_per_checkpoint": 500}
+    config = {
+        "data_name": "tests",
+        "seed": 7,
+        "records_per_stream": 60_000,
+        "records_per_cursor": 10,
+        "records_per_checkpoint": 500,
+    }
     streams = incremental("users", "orders")
     stopped = run([open_request(streams, config=config)], sigterm_after_checkpoints=5)
     assert stopped.code == 0, stopped.raw_stderr

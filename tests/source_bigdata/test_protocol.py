@@ -40,8 +40,9 @@ def test_spec() -> None:
 
 
 def test_discover() -> None:
-    result = run([{"discover": {"name": "acmeCo/bigdata", "connectorType": "IMAGE", "config": CONFIG}}],
-                 close_stdin=True)
+    result = run(
+        [{"discover": {"name": "acmeCo/bigdata", "connectorType": "IMAGE", "config": CONFIG}}], close_stdin=True
+    )
     assert result.code == 0, result.raw_stderr
     bindings = result.messages[0]["discovered"]["bindings"]
     assert [b["recommendedName"] for b in bindings] == list(STREAMS)
@@ -53,9 +54,17 @@ def test_discover() -> None:
 
 
 def test_validate_and_apply() -> None:
-    validate = {"validate": {"name": "acmeCo/bigdata", "connectorType": "IMAGE", "config": CONFIG, "bindings": [
-        {"resourceConfig": r, "collection": {"name": "acmeCo/x", "key": ["/id"], "writeSchema": {}}}
-        for r in incremental("users", "events")]}}
+    validate = {
+        "validate": {
+            "name": "acmeCo/bigdata",
+            "connectorType": "IMAGE",
+            "config": CONFIG,
+            "bindings": [
+                {"resourceConfig": r, "collection": {"name": "acmeCo/x", "key": ["/id"], "writeSchema": {}}}
+                for r in incremental("users", "events")
+            ],
+        }
+    }
     apply = {"apply": {"capture": {"name": "acmeCo/bigdata", "config": CONFIG}, "version": "v1"}}
     result = run([validate, apply], close_stdin=True)
     assert result.code == 0, result.raw_stderr
@@ -122,8 +131,9 @@ def test_rising_backfill_counter_restarts_the_binding() -> None:
     request = open_request(incremental("users"), state=state, state_keys=["users.v1"])
     result = run([request])
     assert result.code == 0, result.raw_stderr
-    assert result.messages[1] == {"checkpoint": {"state": {"updated": {"bindingStateV1": {"users": None}},
-                                                           "mergePatch": True}}}
+    assert result.messages[1] == {
+        "checkpoint": {"state": {"updated": {"bindingStateV1": {"users": None}}, "mergePatch": True}}
+    }
     assert len(docs(result.messages)) == 2000
     final = reduce_checkpoints(state, checkpoints(result.messages))
     assert set(final["bindingStateV1"]) == {"users.v1"}

@@ -1,0 +1,32 @@
+"""The `flow-sdk` command line: every verb, imported explicitly, in the order a user meets them."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+from flow_sdk import entrypoint, log
+from flow_sdk.runtime.cli import codec, materialize, run, verbs
+from flow_sdk.runtime.cli.args import Command, Handler
+
+# Verbs in the order of the help screen: author's loop first (discover, preview), then running.
+VERBS: tuple[Command, ...] = (*verbs.COMMANDS, *materialize.COMMANDS, *run.COMMANDS, *codec.COMMANDS)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every verb of `VERBS`."""
+    parser = argparse.ArgumentParser(prog="flow-sdk", description="Build and run Estuary Flow connectors locally.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command in VERBS:
+        verb = sub.add_parser(command.name, help=command.help, description=command.help)
+        command.add_arguments(verb)
+        verb.set_defaults(handler=command.handler)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the `flow-sdk` console script (never returns)."""
+    log.configure()
+    args = build_parser().parse_args(argv)
+    handler: Handler = args.handler
+    entrypoint.run(lambda: handler(args))
