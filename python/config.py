@@ -1,4 +1,4 @@
-"""Connector configuration: validation against the connector's JSON schema, and its secrets.
+"""Connector configuration: typed config models, validation against a JSON schema, and secrets.
 
 Every violation is reported with the JSON pointer of the offending value. Values of fields
 marked `secret: true` (or Airbyte's `airbyte_secret: true`) are registered with the logger's
@@ -8,9 +8,10 @@ redaction and never quoted in a message.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import jsonschema
+import pydantic
 from jsonschema.exceptions import ValidationError
 
 from . import log
@@ -107,3 +108,52 @@ def validate_config(config: Any, schema: dict[str, Any], *, what: str = "endpoin
             },
         )
     return config
+
+
+# -- typed configuration models --------------------------------------------------------------
+
+
+class ConfigModel(pydantic.BaseModel):
+    """Base of a connector's endpoint or resource config model.
+
+    The model is the single source of the config's JSON schema (`model_schema`), its defaults,
+    its secrets (fields declared with `secret()`) and its validation (`parse_model`). Unknown
+    keys are refused, naming the key, so a typo in a config does not pass silently.
+    """
+
+    model_config = pydantic.ConfigDict(extra="forbid", populate_by_name=True)
+
+
+def secret(default: Any = ..., **kwargs: Any) -> Any:
+    """A pydantic field marked `secret: true` in the schema: its values are redacted from every log."""
+    extra = dict(kwargs.pop("json_schema_extra", None) or {})
+    extra["secret"] = True
+    return pydantic.Field(default, json_schema_extra=extra, **kwargs)
+
+
+def model_schema(model: type[pydantic.BaseModel]) -> dict[str, Any]:
+    """The JSON schema a connector advertises for `model` (validation mode, aliases as written)."""
+    return model.model_json_schema(by_alias=True, mode="validation")
+
+
+M = TypeVar("M", bound=pydantic.BaseModel)
+
+
+def parse_model(model: type[M], value: Any, *, what: str = "endpoint config") -> M:
+    """Validate `value` into `model`; ConfigError naming each bad field by JSON pointer.
+
+    Secret values are registered for redaction before validation, and no value is quoted in
+    the error (a config holds credentials), only where it is and what is wrong.
+    """
+    if value is None:
+        value = {}
+    register_config_secrets(value, model_schema(model))
+    try:
+        return model.model_validate(value)
+    except pydantic.ValidationError as exc:
+        lines = [f"{format_path(error['loc']) or '(root)'}: {error['msg']}" for error in exc.errors(include_url=False)]
+        shown = lines[:10] + ([f"and {len(lines) - 10} more"] if len(lines) > 10 else [])
+        raise ConfigError(
+            f"invalid {what}: " + "; ".join(shown),
+            fields={"violations": [{"message": line} for line in lines[:100]]},
+        ) from None

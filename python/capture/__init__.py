@@ -7,10 +7,10 @@ Low level: subclass `Connector` and implement `discover` and `open`, writing thr
 """
 
 from ..merge_patch import merge_patch
+from ..state import BINDING_STATE, reduce_checkpoints
 from .connector import PROTOCOL_VERSION, Connector, run, serve
 from .protocol import CaptureProtocol, Phase
 from .session import Session, Stopped
-from .state import BINDING_STATE, reduce_checkpoints
 from .streams import Key, Stream, StreamsConnector, document_schema, key_pointers
 
 __all__ = [

@@ -20,10 +20,10 @@ import orjson
 import pydantic
 
 from ..errors import ConfigError, ConnectorError
+from ..state import binding_patch, binding_states, stale_keys_patch, state_key_of
 from ..stdio import Codec
 from .connector import Connector
 from .session import Session, Stopped
-from .state import binding_patch, binding_states, stale_keys_patch
 
 SyncMode = Literal["incremental", "full_refresh"]
 _SUFFIX = b"}}\n"
@@ -139,16 +139,6 @@ class BindingPlan:
         self.mode = mode
         self.state_key = state_key
         self.state = state
-
-
-def state_key_of(binding: Mapping[str, Any]) -> str:
-    """The binding's stateKey; older specs without one get resource path + backfill counter."""
-    key = binding.get("stateKey")
-    if key:
-        return str(key)
-    path = "/".join(str(p) for p in binding.get("resourcePath") or [])
-    backfill = binding.get("backfill", 0)
-    return f"{path}.v{backfill}" if backfill else path
 
 
 _STATE_KEYS: dict[SyncMode, frozenset[str]] = {

@@ -6,6 +6,7 @@ runs the protocol on stdin/stdout. Helpers: `projection_constraints`, `columns`,
 `resource_config_schema`. The wire models live in `flow_sdk.materialize.request`/`.response`.
 """
 
+from ..errors import FencedOff
 from .bindings import Binding, bindings_of
 from .connector import Connector, run
 from .constraints import (
@@ -23,7 +24,6 @@ from .session import PROTOCOL_VERSION, Session
 from .strategies import (
     AtLeastOnce,
     Fence,
-    FencedOff,
     IdempotentReplay,
     Transactional,
     pending_of,

@@ -32,10 +32,6 @@ log = logging.getLogger("flow_sdk.materialize")
 PENDING_KEY = "pending"
 
 
-class FencedOff(ConnectorError):
-    """A newer session over the same key range has opened: this one must stop without committing."""
-
-
 @dataclass(frozen=True, slots=True)
 class Fence:
     """What `Transactional.fence` returns.

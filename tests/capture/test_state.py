@@ -8,14 +8,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from flow_sdk.capture.state import (
+from flow_sdk.errors import ConfigError
+from flow_sdk.state import (
     binding_patch,
     binding_states,
     merge_patch,
     reduce_checkpoints,
     stale_keys_patch,
 )
-from flow_sdk.errors import ConfigError
 
 # The examples of RFC 7396, appendix A.
 RFC_EXAMPLES: list[tuple[Any, Any, Any]] = [

@@ -20,7 +20,8 @@ from flow_sdk.runtime.materialize.txn import ResponseOrder
 from flow_sdk.runtime.storage import recovery_log
 from flow_sdk.runtime.storage.journal import journal_path
 from flow_sdk.runtime.storage.journal_reader import load_fixture
-from flow_sdk.runtime.storage.materialize_state import MaterializationLog, apply_connector_state, offsets_of
+from flow_sdk.runtime.storage.materialize_state import MaterializationLog, offsets_of
+from flow_sdk.state import apply_connector_state
 
 from .helpers import ENTRY, USERS, write_catalog, write_fixture
 

@@ -7,10 +7,9 @@ from typing import Any
 
 import pytest
 
+from flow_sdk.errors import ReduceError, SchemaReduceError
 from flow_sdk.runtime.schema.reduce import (
     ABSENT,
-    ReduceError,
-    SchemaReduceError,
     compile_schema,
     reduce,
 )
@@ -188,7 +187,8 @@ def test_invalid_annotations_are_schema_errors() -> None:
 
 
 def test_combiner_groups_by_key_and_reduces() -> None:
-    from flow_sdk.runtime.documents.combine import Combiner, KeyError_
+    from flow_sdk.errors import DocumentKeyError
+    from flow_sdk.runtime.documents.combine import Combiner
 
     schema = merged(id={"type": "integer"}, n={"reduce": {"strategy": "sum"}})
     combiner = Combiner(["/id"], schema)
@@ -208,5 +208,5 @@ def test_combiner_groups_by_key_and_reduces() -> None:
     lww.add({"id": "a", "v": 2})
     assert list(lww.drain()) == [(["a"], {"id": "a", "v": 2})]
     assert lww.reduce_onto({"id": "a", "v": 0, "old": True}, {"id": "a", "v": 2}) == {"id": "a", "v": 2}
-    with pytest.raises(KeyError_, match="no value at key pointer /id"):
+    with pytest.raises(DocumentKeyError, match="no value at key pointer /id"):
         lww.add({"other": 1})

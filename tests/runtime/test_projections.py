@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
+from flow_sdk.errors import ProjectionError
 from flow_sdk.runtime.schema.projections import (
     ExplicitProjection,
-    ProjectionError,
     build_projections,
     infer_shape,
     key_problems,

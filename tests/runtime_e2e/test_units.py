@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 
 from flow_sdk.errors import ProtocolError
-from flow_sdk.runtime.capture.run import merge_patch, reduce_state
+from flow_sdk.merge_patch import merge_patch
 from flow_sdk.runtime.progress import Progress
 from flow_sdk.runtime.schema.validation import SchemaValidator
 from flow_sdk.runtime.storage import journal
+from flow_sdk.state import apply_connector_state
 
 
 @pytest.mark.parametrize(
@@ -37,13 +38,13 @@ def test_merge_patch_rfc7396(target: Any, patch: Any, result: Any) -> None:
     assert repr(target) == before, "the target is not modified"
 
 
-def test_reduce_state_replaces_or_merges_and_rejects_non_objects() -> None:
+def test_connector_state_replaces_or_merges_and_rejects_non_objects() -> None:
     state = {"a": 1, "b": {"c": 2}}
-    assert reduce_state(state, {"state": {"updated": {"x": 1}}}) == {"x": 1}
-    assert reduce_state(state, {"state": {"updated": {"b": {"c": None}}, "mergePatch": True}}) == {"a": 1, "b": {}}
-    assert reduce_state(state, {}) is state
+    assert apply_connector_state(state, {"updated": {"x": 1}}) == {"x": 1}
+    assert apply_connector_state(state, {"updated": {"b": {"c": None}}, "mergePatch": True}) == {"a": 1, "b": {}}
+    assert apply_connector_state(state, None) is state
     with pytest.raises(ProtocolError, match="must be a JSON object"):
-        reduce_state(state, {"state": {"updated": "nope", "mergePatch": True}})
+        apply_connector_state(state, {"updated": "nope", "mergePatch": True})
 
 
 def test_journal_names_are_flat_and_reversible() -> None:

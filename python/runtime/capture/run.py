@@ -28,8 +28,7 @@ from urllib.parse import quote
 
 import orjson
 
-from flow_sdk.errors import ConnectorError, ProtocolError
-from flow_sdk.merge_patch import merge_patch
+from flow_sdk.errors import ConnectorError, ProtocolError, RemoteProtocolError
 from flow_sdk.runtime.capture.decode import CaptureResponse, decode_block
 from flow_sdk.runtime.catalog import specs
 from flow_sdk.runtime.catalog.loader import Catalog
@@ -40,6 +39,7 @@ from flow_sdk.runtime.progress import Progress
 from flow_sdk.runtime.schema.validation import SchemaValidator
 from flow_sdk.runtime.storage.journal import JournalWriter, file_name, journal_path
 from flow_sdk.runtime.storage.recovery_log import RecoveryLog, exclusive_lock
+from flow_sdk.state import apply_connector_state
 from flow_sdk.stdio import parse_json_texts
 
 SESSION_VARIANTS = ("captured", "checkpoint", "sourcedSchema", "backfillBegin", "backfillComplete")
@@ -94,26 +94,6 @@ def tune_allocator() -> None:
         libc.mallopt(_M_TOP_PAD, 64 << 20)
     except (OSError, AttributeError):
         pass  # not glibc: nothing to tune
-
-
-def reduce_state(state: dict[str, Any], checkpoint: Mapping[str, Any]) -> dict[str, Any]:
-    """The connector state after one checkpoint's ConnectorState, checking it is well formed."""
-    connector_state = checkpoint.get("state")
-    if connector_state is None:
-        return state  # a checkpoint without state leaves it unchanged
-    if not isinstance(connector_state, dict):
-        raise ProtocolError(f"checkpoint state must be a ConnectorState object, got {type(connector_state).__name__}")
-    updated = connector_state.get("updated", {})
-    if not isinstance(updated, dict):
-        raise ProtocolError(
-            f"checkpoint state.updated must be a JSON object, got {type(updated).__name__}: {updated!r:.80}"
-        )
-    merge = connector_state.get("mergePatch", False)
-    if not isinstance(merge, bool):
-        raise ProtocolError(f"checkpoint state.mergePatch must be true or false, got {merge!r}")
-    if merge:
-        return merge_patch(state, updated)  # type: ignore[no-any-return]
-    return updated
 
 
 @dataclass
@@ -274,7 +254,7 @@ class CaptureSession:
         def seal(cp: Any) -> None:
             """A checkpoint: everything pending belongs to it."""
             nonlocal state
-            state = reduce_state(state, cp)
+            state = apply_connector_state(state, cp.get("state"), "checkpoint", RemoteProtocolError)
             sealed_states.append(cp.get("state"))
             encode_batch()
             for b in range(nbind):

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flow_sdk import json_pointer
-from flow_sdk.errors import ConfigError
+from flow_sdk.errors import ConfigError, ProjectionError
 from flow_sdk.json_pointer import parse as parse_pointer
 from flow_sdk.runtime.catalog.loader import (
     Catalog,
@@ -28,7 +28,8 @@ from flow_sdk.runtime.catalog.loader import (
     FieldsDef,
     MaterializationBindingDef,
 )
-from flow_sdk.runtime.schema.projections import OBJECT, ProjectionError, build_projections, infer_shape, key_problems
+from flow_sdk.runtime.schema.projections import OBJECT, build_projections, infer_shape, key_problems
+from flow_sdk.state import percent_encode, state_key
 
 JSON = Any
 
@@ -50,30 +51,10 @@ _PATH_KEYS = ("namespace", "schema", "stream", "table", "name", "path", "collect
 # Encodings
 
 
-def _percent(char: str) -> str:
-    """Percent-encode the UTF-8 bytes of one character (upper-case hex)."""
-    return "".join(f"%{b:02X}" for b in char.encode("utf-8"))
-
-
-def encode_resource_path(resource_path: Sequence[str]) -> str:
-    """Join path components with `/` and escape them for a Gazette name, as Flow does.
-
-    Letters and digits (any script) and `-_+.=` stay; everything else, `/` included, is
-    percent-encoded.
-    """
-    return "".join(c if c.isalnum() or c in "-_+.=" else _percent(c) for c in "/".join(resource_path))
-
-
-def state_key(resource_path: Sequence[str], backfill: int) -> str:
-    """A binding's state key: its encoded resource path, plus `.v<backfill>` once backfilled."""
-    encoded = encode_resource_path(resource_path)
-    return f"{encoded}.v{backfill}" if backfill > 0 else encoded
-
-
 def _encode_partition_value(value: JSON) -> str:
     """A partition label value: strings percent-encoded (keeping `-_.`), others `%_<json>`."""
     if isinstance(value, str):
-        return "".join(c if (c.isascii() and c.isalnum()) or c in "-_." else _percent(c) for c in value)
+        return "".join(c if (c.isascii() and c.isalnum()) or c in "-_." else percent_encode(c) for c in value)
     return "%_" + json.dumps(value, separators=(",", ":"))
 
 

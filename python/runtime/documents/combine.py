@@ -7,12 +7,8 @@ from typing import Any
 
 import orjson
 
-from flow_sdk.errors import ConnectorError
+from flow_sdk.errors import DocumentKeyError
 from flow_sdk.runtime.schema.reduce import ABSENT, ReduceNode, compile_schema, parse_pointer, reduce, resolve
-
-
-class KeyError_(ConnectorError):  # noqa: N801 - the trailing underscore avoids shadowing the builtin
-    """A document lacks a component of its collection key."""
 
 
 class KeyExtractor:
@@ -23,12 +19,12 @@ class KeyExtractor:
         self._tokens = [parse_pointer(p) for p in pointers]
 
     def key(self, doc: Any) -> list[Any]:
-        """The key components of `doc`, or KeyError_ naming the missing pointer."""
+        """The key components of `doc`, or DocumentKeyError naming the missing pointer."""
         out = []
         for pointer, tokens in zip(self.pointers, self._tokens, strict=True):
             value = resolve(doc, tokens)
             if value is ABSENT:
-                raise KeyError_(f"document has no value at key pointer {pointer}", fields={"pointer": pointer})
+                raise DocumentKeyError(f"document has no value at key pointer {pointer}", fields={"pointer": pointer})
             out.append(value)
         return out
 

@@ -42,7 +42,7 @@ from urllib.parse import quote
 
 import orjson
 
-from flow_sdk.errors import ConfigError, ConnectorError, ProtocolError
+from flow_sdk.errors import ConfigError, ConnectorError, ProtocolError, RemoteProtocolError
 from flow_sdk.runtime.catalog import specs
 from flow_sdk.runtime.catalog.loader import Catalog
 from flow_sdk.runtime.connectors import raw
@@ -56,11 +56,11 @@ from flow_sdk.runtime.schema.reduce import ABSENT
 from flow_sdk.runtime.storage.journal_reader import Sources, load_fixture
 from flow_sdk.runtime.storage.materialize_state import (
     MaterializationLog,
-    apply_connector_state,
     checkpoint_of,
     offsets_of,
     task_lock,
 )
+from flow_sdk.state import apply_connector_state
 from flow_sdk.stdio import Codec, MessageWriter
 
 DEFAULT_MAX_DOCS = 20_000
@@ -288,7 +288,7 @@ class MaterializeSession:
         elif kind == "acknowledged":
             state = body.get("state")
             if state is not None:
-                self.state = apply_connector_state(self.state, state, "acknowledged")
+                self.state = apply_connector_state(self.state, state, "acknowledged", RemoteProtocolError)
                 self.log.save_state(self.state)
         return kind, body
 
@@ -435,7 +435,7 @@ class MaterializeSession:
             self._next()
         self._send("flush", {})
         flushed = self._until("flushed")
-        self.state = apply_connector_state(self.state, flushed.get("state"), "flushed")
+        self.state = apply_connector_state(self.state, flushed.get("state"), "flushed", RemoteProtocolError)
         faults.reached("flushed")
         # 3. Stores.
         trace = self.trace
@@ -478,7 +478,7 @@ class MaterializeSession:
         checkpoint = checkpoint_of(self.offsets)
         self._send("startCommit", {"runtimeCheckpoint": checkpoint})
         started = self._until("startedCommit")
-        self.state = apply_connector_state(self.state, started.get("state"), "startedCommit")
+        self.state = apply_connector_state(self.state, started.get("state"), "startedCommit", RemoteProtocolError)
         faults.reached("startedCommit")
         # 5. Durable commit, then acknowledge.
         result.transactions += 1
@@ -528,7 +528,9 @@ def run_materialize(
             # Journal runs skip Validate/Apply while the task is unchanged (see `prepare`).
             cache = None if fixture is not None else Path(state_dir) / f"materialize-{quote(name, safe='')}.spec"
             prepared = prepare(catalog, name, start, state=recovered.state, cache=cache)
-            state = apply_connector_state(recovered.state, prepared.applied.get("state"), "applied")
+            state = apply_connector_state(
+                recovered.state, prepared.applied.get("state"), "applied", RemoteProtocolError
+            )
             if state != recovered.state:
                 log.save_state(state)
             plans = binding_plans(prepared.spec)

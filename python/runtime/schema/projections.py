@@ -30,6 +30,7 @@ from typing import Any
 from urllib.parse import urldefrag, urljoin
 
 from flow_sdk import json_pointer
+from flow_sdk.errors import ProjectionError
 from flow_sdk.json_pointer import escape as escape_token
 from flow_sdk.json_pointer import parse as parse_pointer
 
@@ -940,10 +941,6 @@ def published_at_inference() -> dict[str, JSON]:
         "description": "Flow publication date-time of this document",
         "exists": MUST,
     }
-
-
-class ProjectionError(ValueError):
-    """A catalog projection that Flow would reject."""
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flow_sdk import json_pointer
-from flow_sdk.errors import ConnectorError
+from flow_sdk.errors import ReduceError, SchemaReduceError
 
 STRATEGIES = (
     "lastWriteWins",
@@ -36,14 +36,6 @@ STRATEGIES = (
     "set",
 )
 _SET_PARTS = ("add", "intersect", "remove")
-
-
-class ReduceError(ConnectorError):
-    """Two documents cannot be reduced as their schema says (e.g. `sum` of a string)."""
-
-
-class SchemaReduceError(ConnectorError):
-    """A collection schema's reduce annotations are invalid."""
 
 
 # Missing value marker: an absent location differs from one holding JSON null.

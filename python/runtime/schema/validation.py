@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from flow_sdk.errors import ConnectorError
+from flow_sdk.errors import ConfigError, DocumentError
 from flow_sdk.json_pointer import format_path, lookup, parse
 
 _rs: Any
@@ -21,10 +21,6 @@ except ImportError:  # pragma: no cover - exercised only where the wheel is miss
     _rs = None
 
 BACKEND = "jsonschema_rs" if _rs is not None else "jsonschema"
-
-
-class DocumentError(ConnectorError):
-    """A captured document does not match its collection's write schema."""
 
 
 class SchemaValidator:
@@ -106,7 +102,7 @@ def _compile_rs(schema: Any) -> Any:
     except TypeError:  # older jsonschema_rs without `offline`
         return _rs.validator_for(schema, validate_formats=True)
     except Exception as exc:
-        raise ConnectorError(f"cannot compile JSON schema: {exc}") from exc
+        raise ConfigError(f"cannot compile JSON schema: {exc}") from exc
 
 
 _BATCH_URI = "urn:flow-sdk:write-schema"

@@ -31,7 +31,6 @@ from urllib.parse import quote
 import orjson
 
 from flow_sdk.errors import ProtocolError
-from flow_sdk.merge_patch import merge_patch
 from flow_sdk.runtime.storage.recovery_log import DB_NAME, exclusive_lock
 
 _SCHEMA = """
@@ -51,20 +50,6 @@ def task_lock(state_dir: str | Path, task: str) -> contextlib.AbstractContextMan
         Path(state_dir) / f"materialize-{quote(task, safe='')}.lock",
         f"materialization {task!r} is already running over {state_dir}",
     )
-
-
-def apply_connector_state(state: Any, connector_state: Any, what: str) -> Any:
-    """The state after a response's ConnectorState (`{updated, mergePatch}`); None leaves it."""
-    if connector_state is None:
-        return state
-    if not isinstance(connector_state, dict):
-        raise ProtocolError(f"`{what}.state` must be a ConnectorState object, got {type(connector_state).__name__}")
-    updated = connector_state.get("updated")
-    if updated is None:
-        return state
-    if connector_state.get("mergePatch") is True:
-        return merge_patch(state, updated)
-    return updated
 
 
 def checkpoint_of(offsets: Mapping[str, int]) -> dict[str, Any]:
