@@ -28,7 +28,9 @@ from flow_sdk.runtime.catalog.loader import (
     FieldsDef,
     MaterializationBindingDef,
 )
-from flow_sdk.runtime.schema.projections import OBJECT, build_projections, infer_shape, key_problems
+from flow_sdk.runtime.schema.infer import infer_shape
+from flow_sdk.runtime.schema.projections import build_projections, key_problems
+from flow_sdk.runtime.schema.shape import OBJECT
 from flow_sdk.state import percent_encode, state_key
 
 JSON = Any
