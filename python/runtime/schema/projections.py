@@ -172,62 +172,66 @@ def _number(value: int | float) -> float:
 
 
 def inference(shape: Shape, exists: str) -> dict[str, JSON]:
-    """The `Inference` of a location in Flow JSON form (defaults omitted)."""
+    """The `Inference` of a location in Flow JSON form (defaults omitted, proto field order)."""
     out: dict[str, JSON] = {}
     types = type_names(shape.type_)
     if types:
         out["types"] = types
     if shape.type_ & STRING:
-        string: dict[str, JSON] = {}
-        if shape.string.content_type:
-            string["contentType"] = shape.string.content_type
-        if shape.string.format:
-            string["format"] = shape.string.format
-        if shape.string.content_encoding:
-            string["contentEncoding"] = shape.string.content_encoding
-        if shape.string.max_length:
-            string["maxLength"] = shape.string.max_length
-        out["string"] = string
-    if shape.title:
-        out["title"] = shape.title
-    if shape.description:
-        out["description"] = shape.description
+        out["string"] = _string_inference(shape)
+    _put(out, "title", shape.title or None)
+    _put(out, "description", shape.description or None)
     if shape.default is not None:
         out["default"] = shape.default[0]
-    if shape.secret:
-        out["secret"] = True
+    _put(out, "secret", True if shape.secret else None)
     out["exists"] = exists
     if shape.type_ & NUMBER:
-        numeric: dict[str, JSON] = {}
-        if shape.numeric.minimum is not None:
-            numeric["hasMinimum"] = True
-            if shape.numeric.minimum != 0:
-                numeric["minimum"] = _number(shape.numeric.minimum)
-        if shape.numeric.maximum is not None:
-            numeric["hasMaximum"] = True
-            if shape.numeric.maximum != 0:
-                numeric["maximum"] = _number(shape.numeric.maximum)
-        out["numeric"] = numeric
+        out["numeric"] = _numeric_inference(shape)
     if shape.type_ & ARRAY:
-        array: dict[str, JSON] = {}
-        if shape.array.min_items:
-            array["minItems"] = shape.array.min_items
-        if shape.array.max_items is not None:
-            array["hasMaxItems"] = True
-            if shape.array.max_items:
-                array["maxItems"] = shape.array.max_items
-        item_types = _item_types(shape.array)
-        if item_types:
-            array["itemTypes"] = item_types
-        out["array"] = array
-    if shape.enum is not None:
-        out["enum"] = list(shape.enum)
-    if shape.reduce in _REDUCE_NAMES:
-        out["reduce"] = _REDUCE_NAMES[shape.reduce]
-    if shape.redact in _REDACT_NAMES:
-        out["redact"] = _REDACT_NAMES[shape.redact]
-    if shape.type_ & STRING and shape.string.content_type:
-        out["contentMediaType"] = shape.string.content_type
+        out["array"] = _array_inference(shape.array)
+    _put(out, "enum", None if shape.enum is None else list(shape.enum))
+    _put(out, "reduce", _REDUCE_NAMES.get(shape.reduce or ""))
+    _put(out, "redact", _REDACT_NAMES.get(shape.redact or ""))
+    if shape.type_ & STRING:
+        _put(out, "contentMediaType", shape.string.content_type or None)
+    return out
+
+
+def _put(out: dict[str, JSON], name: str, value: JSON) -> None:
+    """Set a field unless its value is None (unset)."""
+    if value is not None:
+        out[name] = value
+
+
+def _string_inference(shape: Shape) -> dict[str, JSON]:
+    """The `string` part of an Inference (empty facets omitted)."""
+    out: dict[str, JSON] = {}
+    _put(out, "contentType", shape.string.content_type or None)
+    _put(out, "format", shape.string.format or None)
+    _put(out, "contentEncoding", shape.string.content_encoding or None)
+    _put(out, "maxLength", shape.string.max_length or None)
+    return out
+
+
+def _numeric_inference(shape: Shape) -> dict[str, JSON]:
+    """The `numeric` part of an Inference: whether bounds exist, and their non-zero values."""
+    out: dict[str, JSON] = {}
+    for name, bound in (("Minimum", shape.numeric.minimum), ("Maximum", shape.numeric.maximum)):
+        if bound is not None:
+            out[f"has{name}"] = True
+            if bound != 0:
+                out[name.lower()] = _number(bound)
+    return out
+
+
+def _array_inference(array: ArrayShape) -> dict[str, JSON]:
+    """The `array` part of an Inference."""
+    out: dict[str, JSON] = {}
+    _put(out, "minItems", array.min_items or None)
+    if array.max_items is not None:
+        out["hasMaxItems"] = True
+        _put(out, "maxItems", array.max_items or None)
+    _put(out, "itemTypes", _item_types(array) or None)
     return out
 
 

@@ -371,28 +371,10 @@ def _set(node: ReduceNode, lhs: Any, rhs: Any, full: bool, path: tuple[str, ...]
     if not isinstance(lhs, dict):
         raise ReduceError(f"set at {_where(path)}: the existing value must be an object")
     as_array = any(isinstance(v, list) for v in (*lhs.values(), *rhs.values()))
-    add_ops = _SetOps(node, "add")
-    add = add_ops.as_map(lhs.get("add"))
-    remove = add_ops.as_map(lhs.get("remove")) if "remove" in lhs else None
-    intersect = add_ops.as_map(lhs.get("intersect")) if "intersect" in lhs else None
-    # Compose the updates: S -> ((S - remove) or (S & intersect)) | add, then the new update on top.
-    if "remove" in rhs:
-        removed = add_ops.as_map(rhs["remove"])
-        add = {k: v for k, v in add.items() if k not in removed}
-        if intersect is not None:
-            intersect = {k: v for k, v in intersect.items() if k not in removed}
-        else:
-            remove = {**(remove or {}), **removed}
-    if "intersect" in rhs:
-        kept = add_ops.as_map(rhs["intersect"])
-        add = {k: v for k, v in add.items() if k in kept}
-        if intersect is not None:
-            intersect = {k: v for k, v in intersect.items() if k in kept}
-        else:
-            intersect = {k: v for k, v in kept.items() if k not in (remove or {})}
-            remove = None
-    member = add_ops.part_node.additional or add_ops.part_node.items or _DEFAULT
-    for k, v in add_ops.as_map(rhs.get("add")).items():
+    ops = _SetOps(node, "add")
+    add, remove, intersect = _compose_set(ops, lhs, rhs)
+    member = ops.part_node.additional or ops.part_node.items or _DEFAULT
+    for k, v in ops.as_map(rhs.get("add")).items():
         add[k] = reduce(member, add.get(k, ABSENT), v, full=full, path=(*path, "add", k))
     out: dict[str, Any] = {}
 
@@ -409,6 +391,37 @@ def _set(node: ReduceNode, lhs: Any, rhs: Any, full: bool, path: tuple[str, ...]
         elif remove:
             out["remove"] = shaped(remove)
     return out
+
+
+_Members = dict[str, Any]
+
+
+def _compose_set(
+    ops: _SetOps, lhs: dict[str, Any], rhs: dict[str, Any]
+) -> tuple[_Members, _Members | None, _Members | None]:
+    """(add, remove, intersect) of two set updates composed, before the new additions are reduced in.
+
+    An update applies to a set S as ((S - remove) or (S & intersect)) | add; the new one goes on top.
+    """
+    add = ops.as_map(lhs.get("add"))
+    remove = ops.as_map(lhs.get("remove")) if "remove" in lhs else None
+    intersect = ops.as_map(lhs.get("intersect")) if "intersect" in lhs else None
+    if "remove" in rhs:
+        removed = ops.as_map(rhs["remove"])
+        add = {k: v for k, v in add.items() if k not in removed}
+        if intersect is not None:
+            intersect = {k: v for k, v in intersect.items() if k not in removed}
+        else:
+            remove = {**(remove or {}), **removed}
+    if "intersect" in rhs:
+        kept = ops.as_map(rhs["intersect"])
+        add = {k: v for k, v in add.items() if k in kept}
+        if intersect is not None:
+            intersect = {k: v for k, v in intersect.items() if k in kept}
+        else:
+            intersect = {k: v for k, v in kept.items() if k not in (remove or {})}
+            remove = None
+    return add, remove, intersect
 
 
 class _SortKey:
