@@ -231,6 +231,8 @@ BEHIND_REFS: dict[str, Any] = {
             },
         },
         "tagSet": {"type": "array", "reduce": {"strategy": "append"}},
+        # A resource whose own relative reference resolves against its `$id` (lib/visits.json).
+        "visits": {"$id": "lib/visits.json", "$ref": "counters.json#/$defs/sum"},
     },
     "required": ["id"],
     "properties": {
@@ -238,16 +240,18 @@ BEHIND_REFS: dict[str, Any] = {
         "clicks": {"$ref": "lib/counters.json#/$defs/sum"},
         "peak": {"$ref": "lib/counters.json#high"},
         "tags": {"$ref": "lib/counters.json#/$defs/tags"},
+        "visits": {"$ref": "lib/visits.json"},
     },
 }
 BEHIND_REFS_DOCS = [
-    {"id": "a", "clicks": 1, "peak": 5, "tags": ["x"]},
-    {"id": "a", "clicks": 2, "peak": 3, "tags": ["y"]},
+    {"id": "a", "clicks": 1, "peak": 5, "tags": ["x"], "visits": 10},
+    {"id": "a", "clicks": 2, "peak": 3, "tags": ["y"], "visits": 1},
 ]
 
 
 def test_reductions_behind_relative_refs_and_anchors() -> None:
-    assert fold(BEHIND_REFS, *BEHIND_REFS_DOCS) == {"id": "a", "clicks": 3, "peak": 5, "tags": ["x", "y"]}
+    expected = {"id": "a", "clicks": 3, "peak": 5, "tags": ["x", "y"], "visits": 11}
+    assert fold(BEHIND_REFS, *BEHIND_REFS_DOCS) == expected
 
 
 def test_reductions_behind_external_refs() -> None:
@@ -266,6 +270,7 @@ def test_projections_and_reductions_read_the_same_refs() -> None:
     assert projections["clicks"]["inference"]["reduce"] == "REDUCE_SUM"
     assert projections["peak"]["inference"]["reduce"] == "REDUCE_MAXIMIZE"
     assert projections["tags"]["inference"]["reduce"] == "REDUCE_APPEND"
+    assert projections["visits"]["inference"]["reduce"] == "REDUCE_SUM"
 
     # A reference that names nothing fails both, with the same explanation.
     broken = merged(x={"$ref": "lib/missing.json"})
@@ -284,7 +289,7 @@ def test_combiner_reduces_through_refs() -> None:
     for doc in (*BEHIND_REFS_DOCS, {"id": "b", "clicks": 7, "peak": 1, "tags": []}):
         combiner.add(copy.deepcopy(doc))
     assert list(combiner.drain()) == [
-        (["a"], {"id": "a", "clicks": 3, "peak": 5, "tags": ["x", "y"]}),
+        (["a"], {"id": "a", "clicks": 3, "peak": 5, "tags": ["x", "y"], "visits": 11}),
         (["b"], {"id": "b", "clicks": 7, "peak": 1, "tags": []}),
     ]
     # Applying the combined update onto a stored document is a full reduction through the same refs.

@@ -421,11 +421,25 @@ def validate_request(
         bindings = [_validate_binding(catalog, mb) for mb in mat.bindings if not mb.disable]
     if bindings:
         body["bindings"] = bindings
+    _put_last(body, kind, last_spec, last_version)
+    return {"validate": body}
+
+
+def _task_body(
+    catalog: Catalog, name: str, spec: Mapping[str, JSON] | None, version: str | None
+) -> tuple[str, dict[str, JSON]]:
+    """(protocol key, `{<key>: spec, version}`): the given spec or the catalog-only one, versioned by its hash."""
+    kind = _protocol_key(catalog, name)
+    task = dict(spec) if spec is not None else _build_spec(catalog, name)
+    return kind, {kind: task, "version": version or spec_version(task)}
+
+
+def _put_last(body: dict[str, JSON], kind: str, last_spec: Mapping[str, JSON] | None, last_version: str | None) -> None:
+    """Add the previously applied spec and version, when there was one."""
     if last_spec is not None:
         body["lastCapture" if kind == "capture" else "lastMaterialization"] = dict(last_spec)
     if last_version:
         body["lastVersion"] = last_version
-    return {"validate": body}
 
 
 def apply_request(
@@ -439,13 +453,8 @@ def apply_request(
     state: JSON = None,
 ) -> dict[str, JSON]:
     """`{"apply": ...}`; `spec` defaults to the catalog-only spec, `version` to its hash."""
-    kind = _protocol_key(catalog, name)
-    task = dict(spec) if spec is not None else _build_spec(catalog, name)
-    body: dict[str, JSON] = {kind: task, "version": version or spec_version(task)}
-    if last_spec is not None:
-        body["lastCapture" if kind == "capture" else "lastMaterialization"] = dict(last_spec)
-    if last_version:
-        body["lastVersion"] = last_version
+    kind, body = _task_body(catalog, name, spec, version)
+    _put_last(body, kind, last_spec, last_version)
     if state is not None:
         body["state"] = state
     return {"apply": body}
@@ -461,14 +470,9 @@ def open_request(
     range_: Mapping[str, int] | None = None,
 ) -> dict[str, JSON]:
     """`{"open": ...}` over the full key range; `state` defaults to `{}` (no prior state)."""
-    kind = _protocol_key(catalog, name)
-    task = dict(spec) if spec is not None else _build_spec(catalog, name)
-    body: dict[str, JSON] = {
-        kind: task,
-        "version": version or spec_version(task),
-        "range": {k: v for k, v in (range_ or FULL_RANGE).items() if v},
-        "state": state if state is not None else {},
-    }
+    _, body = _task_body(catalog, name, spec, version)
+    body["range"] = {k: v for k, v in (range_ or FULL_RANGE).items() if v}
+    body["state"] = state if state is not None else {}
     sealed = _endpoint(catalog, name).sealed_config
     if sealed is not None:
         body["sealedConfig"] = sealed

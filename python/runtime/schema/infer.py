@@ -90,7 +90,7 @@ class _Inferrer:
             return Shape()
         self.visited.append(found.uri)
         try:
-            return self.infer(found.schema, found.base)
+            return self.infer(found.schema, found.enclosing)
         finally:
             self.visited.pop()
 

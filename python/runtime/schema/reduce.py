@@ -114,7 +114,7 @@ class _Compiler:
                     found = self.index.resolve(ref, base)
                     if found is None:
                         raise SchemaReduceError(unresolved(ref, base))
-                    pending.append((found.schema, found.base))
+                    pending.append((found.schema, found.enclosing))
             for keyword in ("allOf", "anyOf", "oneOf"):
                 if isinstance(schema.get(keyword), list):
                     pending.extend((sub, base) for sub in schema[keyword])

@@ -49,11 +49,15 @@ def join_uri(base: str, ref: str) -> str:
 
 @dataclass(frozen=True)
 class Resolved:
-    """Where a `$ref` leads: its absolute URI, the sub-schema there, and the base URI inside it."""
+    """Where a `$ref` leads: its absolute URI, the sub-schema there, and the base URI enclosing it.
+
+    `enclosing` is the base in effect where the sub-schema is written: its own `$id`, if it has one,
+    applies on top (`SchemaIndex.base_of`), exactly as for a sub-schema reached without a `$ref`.
+    """
 
     uri: str
     schema: JSON
-    base: str
+    enclosing: str
 
 
 class SchemaIndex:
@@ -62,6 +66,8 @@ class SchemaIndex:
     def __init__(self, schema: JSON, external: Mapping[str, JSON] | None = None) -> None:
         self.resources: dict[str, JSON] = {}
         self.anchors: dict[str, JSON] = {}
+        # The base URI enclosing each indexed sub-schema, by identity, for the targets of `$ref`s.
+        self._enclosing: dict[int, str] = {}
         for uri, doc in (external or {}).items():
             doc_uri = urldefrag(uri)[0]
             self.resources[doc_uri] = doc
@@ -78,6 +84,7 @@ class SchemaIndex:
             return
         if not isinstance(node, dict):
             return
+        self._enclosing.setdefault(id(node), base)
         if isinstance(node.get("$id"), str):
             base = self.base_of(node, base)
             self.resources.setdefault(base, node)
@@ -123,7 +130,7 @@ class SchemaIndex:
         target = self.fetch(uri)
         if target is None:
             return None
-        return Resolved(uri, target, self.base_of(target, urldefrag(uri)[0]))
+        return Resolved(uri, target, self._enclosing.get(id(target), urldefrag(uri)[0]))
 
 
 def unresolved(ref: str, base: str) -> str:
