@@ -107,6 +107,18 @@ def _bundle_read_schema(collection: CollectionDef) -> JSON:
     return {**read, "$defs": defs}
 
 
+def _check_schema(collection: CollectionDef, which: str, schema: JSON) -> None:
+    """A collection schema must describe objects, and locate the key at scalars that always exist."""
+    try:
+        if infer_shape(schema).type_ != OBJECT:
+            _fail(collection, f"the {which} schema must be an object schema (`type: object`)")
+        problems = key_problems(schema, collection.key)
+    except ProjectionError as exc:
+        _fail(collection, f"{which} schema: {exc}")
+    if problems:
+        _fail(collection, f"{which} schema: " + "; ".join(problems))
+
+
 def collection_spec(catalog: Catalog, name: str) -> dict[str, JSON]:
     """The CollectionSpec of a catalog collection, in Flow JSON form."""
     collection = catalog.collection(name)
@@ -115,13 +127,8 @@ def collection_spec(catalog: Catalog, name: str) -> dict[str, JSON]:
     effective = read if read is not None else write
 
     for which, schema in (("write", write), ("read", read)):
-        if schema is None:
-            continue
-        if infer_shape(schema).type_ != OBJECT:
-            _fail(collection, f"the {which} schema must be an object schema (`type: object`)")
-        problems = key_problems(schema, collection.key)
-        if problems:
-            _fail(collection, f"{which} schema: " + "; ".join(problems))
+        if schema is not None:
+            _check_schema(collection, which, schema)
     try:
         projections = build_projections(effective, collection.key, collection.projections)
     except ProjectionError as exc:

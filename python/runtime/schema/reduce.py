@@ -24,10 +24,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from flow_sdk import json_pointer
 from flow_sdk.errors import ReduceError, SchemaReduceError
-from flow_sdk.runtime.schema.ordering import ABSENT as ABSENT
-from flow_sdk.runtime.schema.ordering import compare as compare
+from flow_sdk.runtime.schema.ordering import ABSENT as ABSENT  # also imported from here by the runtime
+from flow_sdk.runtime.schema.ordering import compare
 from flow_sdk.runtime.schema.refs import SchemaIndex, unresolved
 
 STRATEGIES = (
@@ -347,8 +349,6 @@ class _SetOps:
         self.key = node.key
 
     def item_key(self, item: Any) -> str:
-        import orjson
-
         if not self.key:
             return orjson.dumps(item, option=orjson.OPT_SORT_KEYS).decode()
         return orjson.dumps([resolve(item, t) for t in self.key], option=orjson.OPT_SORT_KEYS, default=str).decode()
