@@ -296,3 +296,15 @@ def test_combiner_reduces_through_refs() -> None:
     stored = {"id": "a", "clicks": 10, "peak": 9, "tags": ["w"]}
     update = {"id": "a", "clicks": 3, "peak": 5, "tags": ["x"]}
     assert combiner.reduce_onto(stored, update) == {"id": "a", "clicks": 13, "peak": 9, "tags": ["w", "x"]}
+
+
+def test_dynamic_refs_are_followed_alike() -> None:
+    from flow_sdk.runtime.schema.projections import build_projections
+
+    schema = merged(id={"type": "string"}, n={"$dynamicRef": "#counter"})
+    schema["required"] = ["id"]
+    schema["$defs"] = {"counter": {"$dynamicAnchor": "counter", "type": "integer", "reduce": {"strategy": "sum"}}}
+    projections = {p["field"]: p for p in build_projections(schema, ["/id"])}
+    assert projections["n"]["inference"]["reduce"] == "REDUCE_SUM"
+    assert projections["n"]["inference"]["types"] == ["integer"]
+    assert fold(schema, {"id": "a", "n": 1}, {"id": "a", "n": 2}) == {"id": "a", "n": 3}

@@ -69,9 +69,10 @@ class _Inferrer:
             shape.enum = filter_enum(shape.type_, shape.enum)
             shape.type_ &= enum_types(shape.enum)
 
-        ref = schema.get("$ref")
-        if isinstance(ref, str):
-            shape = intersect(shape, self.referent(ref, base))
+        for keyword in ("$ref", "$dynamicRef"):  # Both followed statically, as reductions follow them.
+            ref = schema.get(keyword)
+            if isinstance(ref, str):
+                shape = intersect(shape, self.referent(ref, base))
         shape = _applicators(schema, shape, sub)
 
         # Unevaluated keywords act like additional ones where nothing more specific applies.

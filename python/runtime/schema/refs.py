@@ -2,9 +2,10 @@
 
 A schema document is indexed once: every `$id` names a resource (relative `$id`s resolve
 against the enclosing one, as bundled `$defs` do in Flow's built schemas), every `$anchor`
-names a sub-schema of its resource, and schemas given through `external` (for example
-`flow://write-schema`) are resources too. A `$ref` then resolves against the base URI in
-effect where it is written: JSON-pointer fragments, anchors, relative and absolute URIs.
+(or `$dynamicAnchor`) names a sub-schema of its resource, and schemas given through
+`external` (for example `flow://write-schema`) are resources too. A `$ref` (or `$dynamicRef`,
+followed statically) then resolves against the base URI in effect where it is written:
+JSON-pointer fragments, anchors, relative and absolute URIs.
 
 Nothing is fetched from the network: a reference to a resource that is neither in the
 document nor in `external` does not resolve, and callers report it as a configuration error.
@@ -88,8 +89,9 @@ class SchemaIndex:
         if isinstance(node.get("$id"), str):
             base = self.base_of(node, base)
             self.resources.setdefault(base, node)
-        if isinstance(node.get("$anchor"), str):
-            self.anchors.setdefault(f"{base}#{node['$anchor']}", node)
+        for keyword in ("$anchor", "$dynamicAnchor"):  # Dynamic ones resolve statically too.
+            if isinstance(node.get(keyword), str):
+                self.anchors.setdefault(f"{base}#{node[keyword]}", node)
         for keyword, value in node.items():
             if keyword in _LITERAL_KEYWORDS:
                 continue
