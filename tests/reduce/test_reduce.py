@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 import pytest
@@ -182,7 +183,7 @@ def test_recursive_schema_compiles_and_reduces() -> None:
 def test_invalid_annotations_are_schema_errors() -> None:
     with pytest.raises(SchemaReduceError, match="reduce strategy 'average' is not supported"):
         compile_schema({"reduce": {"strategy": "average"}})
-    with pytest.raises(SchemaReduceError, match="not local to the schema"):
+    with pytest.raises(SchemaReduceError, match="names no schema in the document"):
         compile_schema({"$ref": "https://example.com/schema.json"})
 
 
@@ -210,3 +211,100 @@ def test_combiner_groups_by_key_and_reduces() -> None:
     assert lww.reduce_onto({"id": "a", "v": 0, "old": True}, {"id": "a", "v": 2}) == {"id": "a", "v": 2}
     with pytest.raises(DocumentKeyError, match="no value at key pointer /id"):
         lww.add({"other": 1})
+
+
+# A schema whose reductions sit behind references the old reduce-only resolver refused: a relative
+# URI into a bundled resource, an `$anchor` of that resource, and an `$id`-relative reference back.
+ORDER_URI = "https://example.com/schemas/order.json"
+BEHIND_REFS: dict[str, Any] = {
+    "$id": ORDER_URI,
+    "type": "object",
+    "reduce": {"strategy": "merge"},
+    "$defs": {
+        "lib": {
+            "$id": "lib/counters.json",
+            "$defs": {
+                "sum": {"type": "integer", "reduce": {"strategy": "sum"}},
+                "high": {"$anchor": "high", "type": "integer", "reduce": {"strategy": "maximize"}},
+                # Relative to lib/counters.json: back up to the root resource's definitions.
+                "tags": {"$ref": "../order.json#/$defs/tagSet"},
+            },
+        },
+        "tagSet": {"type": "array", "reduce": {"strategy": "append"}},
+        # A resource whose own relative reference resolves against its `$id` (lib/visits.json).
+        "visits": {"$id": "lib/visits.json", "$ref": "counters.json#/$defs/sum"},
+    },
+    "required": ["id"],
+    "properties": {
+        "id": {"type": "string"},
+        "clicks": {"$ref": "lib/counters.json#/$defs/sum"},
+        "peak": {"$ref": "lib/counters.json#high"},
+        "tags": {"$ref": "lib/counters.json#/$defs/tags"},
+        "visits": {"$ref": "lib/visits.json"},
+    },
+}
+BEHIND_REFS_DOCS = [
+    {"id": "a", "clicks": 1, "peak": 5, "tags": ["x"], "visits": 10},
+    {"id": "a", "clicks": 2, "peak": 3, "tags": ["y"], "visits": 1},
+]
+
+
+def test_reductions_behind_relative_refs_and_anchors() -> None:
+    expected = {"id": "a", "clicks": 3, "peak": 5, "tags": ["x", "y"], "visits": 11}
+    assert fold(BEHIND_REFS, *BEHIND_REFS_DOCS) == expected
+
+
+def test_reductions_behind_external_refs() -> None:
+    external = {"https://example.com/shared/stats.json": {"type": "integer", "reduce": {"strategy": "minimize"}}}
+    schema = {"$id": ORDER_URI, **merged(low={"$ref": "../shared/stats.json"})}
+    node = compile_schema(schema, external)
+    assert reduce(node, {"low": 4}, {"low": 2}) == {"low": 2}
+    assert reduce(node, {"low": 1}, {"low": 2}) == {"low": 1}
+
+
+def test_projections_and_reductions_read_the_same_refs() -> None:
+    from flow_sdk.errors import ProjectionError
+    from flow_sdk.runtime.schema.projections import build_projections
+
+    projections = {p["field"]: p for p in build_projections(BEHIND_REFS, ["/id"])}
+    assert projections["clicks"]["inference"]["reduce"] == "REDUCE_SUM"
+    assert projections["peak"]["inference"]["reduce"] == "REDUCE_MAXIMIZE"
+    assert projections["tags"]["inference"]["reduce"] == "REDUCE_APPEND"
+    assert projections["visits"]["inference"]["reduce"] == "REDUCE_SUM"
+
+    # A reference that names nothing fails both, with the same explanation.
+    broken = merged(x={"$ref": "lib/missing.json"})
+    broken["$id"] = ORDER_URI
+    message = "'lib/missing.json' (as 'https://example.com/schemas/lib/missing.json') names no schema"
+    with pytest.raises(ProjectionError, match=re.escape(message)):
+        build_projections(broken, ["/x"])
+    with pytest.raises(SchemaReduceError, match=re.escape(message)):
+        compile_schema(broken)
+
+
+def test_combiner_reduces_through_refs() -> None:
+    from flow_sdk.runtime.documents.combine import Combiner
+
+    combiner = Combiner(["/id"], BEHIND_REFS)
+    for doc in (*BEHIND_REFS_DOCS, {"id": "b", "clicks": 7, "peak": 1, "tags": []}):
+        combiner.add(copy.deepcopy(doc))
+    assert list(combiner.drain()) == [
+        (["a"], {"id": "a", "clicks": 3, "peak": 5, "tags": ["x", "y"], "visits": 11}),
+        (["b"], {"id": "b", "clicks": 7, "peak": 1, "tags": []}),
+    ]
+    # Applying the combined update onto a stored document is a full reduction through the same refs.
+    stored = {"id": "a", "clicks": 10, "peak": 9, "tags": ["w"]}
+    update = {"id": "a", "clicks": 3, "peak": 5, "tags": ["x"]}
+    assert combiner.reduce_onto(stored, update) == {"id": "a", "clicks": 13, "peak": 9, "tags": ["w", "x"]}
+
+
+def test_dynamic_refs_are_followed_alike() -> None:
+    from flow_sdk.runtime.schema.projections import build_projections
+
+    schema = merged(id={"type": "string"}, n={"$dynamicRef": "#counter"})
+    schema["required"] = ["id"]
+    schema["$defs"] = {"counter": {"$dynamicAnchor": "counter", "type": "integer", "reduce": {"strategy": "sum"}}}
+    projections = {p["field"]: p for p in build_projections(schema, ["/id"])}
+    assert projections["n"]["inference"]["reduce"] == "REDUCE_SUM"
+    assert projections["n"]["inference"]["types"] == ["integer"]
+    assert fold(schema, {"id": "a", "n": 1}, {"id": "a", "n": 2}) == {"id": "a", "n": 3}

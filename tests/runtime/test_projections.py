@@ -7,14 +7,14 @@ from typing import Any
 import pytest
 
 from flow_sdk.errors import ProjectionError
+from flow_sdk.runtime.schema.infer import infer_shape
 from flow_sdk.runtime.schema.projections import (
     ExplicitProjection,
     build_projections,
-    infer_shape,
     key_problems,
     locate,
-    type_names,
 )
+from flow_sdk.runtime.schema.shape import type_names
 
 ORDERS: dict[str, Any] = {
     "type": "object",

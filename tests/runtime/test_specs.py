@@ -105,6 +105,10 @@ def test_read_schema_bundles_the_write_schema(tmp_path: Path) -> None:
         ("{type: object, properties: {id: {type: object}}}", "may be an object or array"),
         ("{type: object, properties: {id: false}}", "cannot exist"),
         ("{type: array}", "must be an object schema"),
+        (
+            "{type: object, properties: {id: {$ref: 'https://example.com/id.json'}}}",
+            r"collection 'acmeCo/x': write schema: \$ref 'https://example.com/id.json' names no schema",
+        ),
     ],
 )
 def test_bad_keys_are_config_errors(tmp_path: Path, schema: str, message: str) -> None:

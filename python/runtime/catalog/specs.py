@@ -28,7 +28,9 @@ from flow_sdk.runtime.catalog.loader import (
     FieldsDef,
     MaterializationBindingDef,
 )
-from flow_sdk.runtime.schema.projections import OBJECT, build_projections, infer_shape, key_problems
+from flow_sdk.runtime.schema.infer import infer_shape
+from flow_sdk.runtime.schema.projections import build_projections, key_problems
+from flow_sdk.runtime.schema.shape import OBJECT
 from flow_sdk.state import percent_encode, state_key
 
 JSON = Any
@@ -105,6 +107,18 @@ def _bundle_read_schema(collection: CollectionDef) -> JSON:
     return {**read, "$defs": defs}
 
 
+def _check_schema(collection: CollectionDef, which: str, schema: JSON) -> None:
+    """A collection schema must describe objects, and locate the key at scalars that always exist."""
+    try:
+        if infer_shape(schema).type_ != OBJECT:
+            _fail(collection, f"the {which} schema must be an object schema (`type: object`)")
+        problems = key_problems(schema, collection.key)
+    except ProjectionError as exc:
+        _fail(collection, f"{which} schema: {exc}")
+    if problems:
+        _fail(collection, f"{which} schema: " + "; ".join(problems))
+
+
 def collection_spec(catalog: Catalog, name: str) -> dict[str, JSON]:
     """The CollectionSpec of a catalog collection, in Flow JSON form."""
     collection = catalog.collection(name)
@@ -113,13 +127,8 @@ def collection_spec(catalog: Catalog, name: str) -> dict[str, JSON]:
     effective = read if read is not None else write
 
     for which, schema in (("write", write), ("read", read)):
-        if schema is None:
-            continue
-        if infer_shape(schema).type_ != OBJECT:
-            _fail(collection, f"the {which} schema must be an object schema (`type: object`)")
-        problems = key_problems(schema, collection.key)
-        if problems:
-            _fail(collection, f"{which} schema: " + "; ".join(problems))
+        if schema is not None:
+            _check_schema(collection, which, schema)
     try:
         projections = build_projections(effective, collection.key, collection.projections)
     except ProjectionError as exc:
@@ -419,11 +428,25 @@ def validate_request(
         bindings = [_validate_binding(catalog, mb) for mb in mat.bindings if not mb.disable]
     if bindings:
         body["bindings"] = bindings
+    _put_last(body, kind, last_spec, last_version)
+    return {"validate": body}
+
+
+def _task_body(
+    catalog: Catalog, name: str, spec: Mapping[str, JSON] | None, version: str | None
+) -> tuple[str, dict[str, JSON]]:
+    """(protocol key, `{<key>: spec, version}`): the given spec or the catalog-only one, versioned by its hash."""
+    kind = _protocol_key(catalog, name)
+    task = dict(spec) if spec is not None else _build_spec(catalog, name)
+    return kind, {kind: task, "version": version or spec_version(task)}
+
+
+def _put_last(body: dict[str, JSON], kind: str, last_spec: Mapping[str, JSON] | None, last_version: str | None) -> None:
+    """Add the previously applied spec and version, when there was one."""
     if last_spec is not None:
         body["lastCapture" if kind == "capture" else "lastMaterialization"] = dict(last_spec)
     if last_version:
         body["lastVersion"] = last_version
-    return {"validate": body}
 
 
 def apply_request(
@@ -437,13 +460,8 @@ def apply_request(
     state: JSON = None,
 ) -> dict[str, JSON]:
     """`{"apply": ...}`; `spec` defaults to the catalog-only spec, `version` to its hash."""
-    kind = _protocol_key(catalog, name)
-    task = dict(spec) if spec is not None else _build_spec(catalog, name)
-    body: dict[str, JSON] = {kind: task, "version": version or spec_version(task)}
-    if last_spec is not None:
-        body["lastCapture" if kind == "capture" else "lastMaterialization"] = dict(last_spec)
-    if last_version:
-        body["lastVersion"] = last_version
+    kind, body = _task_body(catalog, name, spec, version)
+    _put_last(body, kind, last_spec, last_version)
     if state is not None:
         body["state"] = state
     return {"apply": body}
@@ -459,14 +477,9 @@ def open_request(
     range_: Mapping[str, int] | None = None,
 ) -> dict[str, JSON]:
     """`{"open": ...}` over the full key range; `state` defaults to `{}` (no prior state)."""
-    kind = _protocol_key(catalog, name)
-    task = dict(spec) if spec is not None else _build_spec(catalog, name)
-    body: dict[str, JSON] = {
-        kind: task,
-        "version": version or spec_version(task),
-        "range": {k: v for k, v in (range_ or FULL_RANGE).items() if v},
-        "state": state if state is not None else {},
-    }
+    _, body = _task_body(catalog, name, spec, version)
+    body["range"] = {k: v for k, v in (range_ or FULL_RANGE).items() if v}
+    body["state"] = state if state is not None else {}
     sealed = _endpoint(catalog, name).sealed_config
     if sealed is not None:
         body["sealedConfig"] = sealed

@@ -2,9 +2,11 @@
 
 A collection schema annotates locations with `reduce: {strategy: ...}`. The schema is compiled once
 into a tree of `ReduceNode`s (one per location, following `properties`, `additionalProperties`,
-`patternProperties`, `items`/`prefixItems`, local `$ref`s and `allOf`/`anyOf`/`oneOf`), so reducing
-a document never re-reads the schema. Strategies: lastWriteWins (the default where nothing is
-annotated), firstWriteWins, merge, sum, minimize, maximize, append and set.
+`patternProperties`, `items`/`prefixItems`, `$ref`s and `allOf`/`anyOf`/`oneOf`), so reducing a
+document never re-reads the schema. `$ref`s resolve through the resolver projections use
+(`flow_sdk.runtime.schema.refs`), so every schema that projects also reduces.
+Strategies: lastWriteWins (the default where nothing is annotated), firstWriteWins, merge, sum,
+minimize, maximize, append and set.
 
 Two kinds of reduction happen in a runtime. Partial: combining documents of one transaction
 (`full=False`); the result is itself an update, so a `set` keeps its `remove`/`intersect` parts.
@@ -22,8 +24,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from flow_sdk import json_pointer
 from flow_sdk.errors import ReduceError, SchemaReduceError
+from flow_sdk.runtime.schema.ordering import ABSENT as ABSENT  # also imported from here by the runtime
+from flow_sdk.runtime.schema.ordering import compare
+from flow_sdk.runtime.schema.refs import SchemaIndex, unresolved
 
 STRATEGIES = (
     "lastWriteWins",
@@ -36,15 +43,6 @@ STRATEGIES = (
     "set",
 )
 _SET_PARTS = ("add", "intersect", "remove")
-
-
-# Missing value marker: an absent location differs from one holding JSON null.
-class _Absent:
-    def __repr__(self) -> str:
-        return "<absent>"
-
-
-ABSENT: Any = _Absent()
 
 
 @dataclass(eq=False)
@@ -93,114 +91,95 @@ def resolve(doc: Any, tokens: Sequence[str]) -> Any:
     return json_pointer.lookup(doc, tokens, ABSENT)
 
 
-class _SchemaIndex:
-    """Finds local `$ref` targets: `#`, `#/json/pointer`, `#anchor`, and `$id`-named subschemas."""
-
-    def __init__(self, root: Any) -> None:
-        self.root = root
-        self.anchors: dict[str, Any] = {}
-        self._collect(root, set())
-
-    def _collect(self, schema: Any, seen: set[int]) -> None:
-        if isinstance(schema, list):
-            for item in schema:
-                self._collect(item, seen)
-            return
-        if not isinstance(schema, dict) or id(schema) in seen:
-            return
-        seen.add(id(schema))
-        if isinstance(schema.get("$anchor"), str):
-            self.anchors[schema["$anchor"]] = schema
-        if isinstance(schema.get("$id"), str):
-            self.anchors.setdefault(schema["$id"], schema)
-        for value in schema.values():
-            self._collect(value, seen)
-
-    def lookup(self, ref: str) -> Any:
-        if ref in self.anchors:
-            return self.anchors[ref]
-        if not ref.startswith("#"):
-            raise SchemaReduceError(f"$ref {ref!r} is not local to the schema; inline it to use reductions")
-        fragment = ref[1:]
-        if fragment and not fragment.startswith("/"):
-            if fragment in self.anchors:
-                return self.anchors[fragment]
-            raise SchemaReduceError(f"$ref {ref!r}: no subschema has $anchor {fragment!r}")
-        target = resolve(self.root, parse_pointer(fragment))
-        if target is ABSENT:
-            raise SchemaReduceError(f"$ref {ref!r} points at nothing in the schema")
-        return target
-
-
 class _Compiler:
     """Builds the ReduceNode tree; a location is identified by the set of subschemas that apply to it."""
 
-    def __init__(self, root: Any) -> None:
-        self.index = _SchemaIndex(root)
+    def __init__(self, root: Any, external: Mapping[str, Any] | None) -> None:
+        self.index = SchemaIndex(root, external)
         self.nodes: dict[tuple[int, ...], ReduceNode] = {}
 
-    def expand(self, schemas: Sequence[Any]) -> list[dict[str, Any]]:
-        """All subschemas applying at a location: the given ones, their $refs and applicators."""
-        out: list[dict[str, Any]] = []
+    def expand(self, schemas: Sequence[tuple[Any, str]]) -> list[tuple[dict[str, Any], str]]:
+        """All subschemas applying at a location, with their base URIs: the given ones, their $refs, applicators."""
+        out: list[tuple[dict[str, Any], str]] = []
         seen: set[int] = set()
         pending = list(schemas)
         while pending:
-            schema = pending.pop(0)
+            schema, base = pending.pop(0)
             if not isinstance(schema, dict) or id(schema) in seen:
                 continue
             seen.add(id(schema))
-            out.append(schema)
+            base = self.index.base_of(schema, base)
+            out.append((schema, base))
             for keyword in ("$ref", "$dynamicRef"):
-                if isinstance(schema.get(keyword), str):
-                    pending.append(self.index.lookup(schema[keyword]))
+                ref = schema.get(keyword)
+                if isinstance(ref, str):
+                    found = self.index.resolve(ref, base)
+                    if found is None:
+                        raise SchemaReduceError(unresolved(ref, base))
+                    pending.append((found.schema, found.enclosing))
             for keyword in ("allOf", "anyOf", "oneOf"):
                 if isinstance(schema.get(keyword), list):
-                    pending.extend(schema[keyword])
+                    pending.extend((sub, base) for sub in schema[keyword])
         return out
 
-    def node(self, schemas: Sequence[Any]) -> ReduceNode:
+    def node(self, schemas: Sequence[tuple[Any, str]]) -> ReduceNode:
+        """The (shared) node of the location the given subschemas apply to."""
         expanded = self.expand(schemas)
-        ident = tuple(sorted(id(s) for s in expanded))
+        ident = tuple(sorted(id(s) for s, _ in expanded))
         existing = self.nodes.get(ident)
         if existing is not None:
             return existing
         node = ReduceNode()
         self.nodes[ident] = node  # registered before children, so recursive schemas terminate
-        annotation = next((s["reduce"] for s in expanded if "reduce" in s), None)
+        annotation = next((s["reduce"] for s, _ in expanded if "reduce" in s), None)
         if annotation is not None:
             node.strategy, node.key = _parse_annotation(annotation)
-        properties: dict[str, list[Any]] = {}
-        patterns: dict[str, list[Any]] = {}
-        additional: list[Any] = []
-        items: list[Any] = []
-        prefix: list[list[Any]] = []
-        for schema in expanded:
-            for name, sub in (schema.get("properties") or {}).items():
-                properties.setdefault(name, []).append(sub)
-            for pattern, sub in (schema.get("patternProperties") or {}).items():
-                patterns.setdefault(pattern, []).append(sub)
-            if isinstance(schema.get("additionalProperties"), dict):
-                additional.append(schema["additionalProperties"])
-            tuple_items = schema.get("prefixItems")
-            if isinstance(schema.get("items"), list):  # draft 2019 tuple form
-                tuple_items = schema["items"]
-            elif isinstance(schema.get("items"), dict):
-                items.append(schema["items"])
-            if isinstance(schema.get("additionalItems"), dict):
-                items.append(schema["additionalItems"])
-            for i, sub in enumerate(tuple_items or []):
-                while len(prefix) <= i:
-                    prefix.append([])
-                prefix[i].append(sub)
-        node.properties = {name: self.node(subs) for name, subs in properties.items()}
+        children = _Children()
+        for schema, base in expanded:
+            children.add(schema, base)
+        node.properties = {name: self.node(subs) for name, subs in children.properties.items()}
         try:
-            node.patterns = [(re.compile(p), self.node(subs)) for p, subs in patterns.items()]
+            node.patterns = [(re.compile(p), self.node(subs)) for p, subs in children.patterns.items()]
         except re.error as exc:
             raise SchemaReduceError(f"patternProperties has an invalid pattern: {exc}") from None
-        node.additional = self.node(additional) if additional else None
-        node.items = self.node(items) if items else None
-        node.prefix_items = [self.node(subs) for subs in prefix]
+        node.additional = self.node(children.additional) if children.additional else None
+        node.items = self.node(children.items) if children.items else None
+        node.prefix_items = [self.node(subs) for subs in children.prefix]
         return node
+
+
+_Located = list[tuple[Any, str]]
+
+
+@dataclass
+class _Children:
+    """The subschemas (with their base URIs) that apply to each child location of one location."""
+
+    properties: dict[str, _Located] = field(default_factory=dict)
+    patterns: dict[str, _Located] = field(default_factory=dict)
+    additional: _Located = field(default_factory=list)
+    items: _Located = field(default_factory=list)
+    prefix: list[_Located] = field(default_factory=list)
+
+    def add(self, schema: dict[str, Any], base: str) -> None:
+        """Sort the child subschemas of `schema` into the locations they apply to."""
+        for name, sub in (schema.get("properties") or {}).items():
+            self.properties.setdefault(name, []).append((sub, base))
+        for pattern, sub in (schema.get("patternProperties") or {}).items():
+            self.patterns.setdefault(pattern, []).append((sub, base))
+        if isinstance(schema.get("additionalProperties"), dict):
+            self.additional.append((schema["additionalProperties"], base))
+        tuple_items = schema.get("prefixItems")
+        if isinstance(schema.get("items"), list):  # draft 2019 tuple form
+            tuple_items = schema["items"]
+        elif isinstance(schema.get("items"), dict):
+            self.items.append((schema["items"], base))
+        if isinstance(schema.get("additionalItems"), dict):
+            self.items.append((schema["additionalItems"], base))
+        for i, sub in enumerate(tuple_items or []):
+            while len(self.prefix) <= i:
+                self.prefix.append([])
+            self.prefix[i].append((sub, base))
 
 
 def _parse_annotation(annotation: Any) -> tuple[str, tuple[tuple[str, ...], ...]]:
@@ -215,48 +194,15 @@ def _parse_annotation(annotation: Any) -> tuple[str, tuple[tuple[str, ...], ...]
     return strategy, tuple(parse_pointer(k) for k in key)
 
 
-def compile_schema(schema: Any) -> ReduceNode:
-    """Compile a collection schema's reduce annotations into a ReduceNode tree."""
-    return _Compiler(schema).node([schema])
+def compile_schema(schema: Any, external: Mapping[str, Any] | None = None) -> ReduceNode:
+    """Compile a collection schema's reduce annotations into a ReduceNode tree, once per schema.
 
-
-# JSON values order as Flow orders them: null < false < true < numbers < strings < arrays < objects.
-def _rank(value: Any) -> int:
-    if value is None or value is ABSENT:
-        return 0
-    if isinstance(value, bool):
-        return 1
-    if isinstance(value, int | float):
-        return 2
-    if isinstance(value, str):
-        return 3
-    if isinstance(value, list):
-        return 4
-    return 5
-
-
-def compare(a: Any, b: Any) -> int:
-    """Total order over JSON values: negative, zero or positive."""
-    ra, rb = _rank(a), _rank(b)
-    if ra != rb:
-        return -1 if ra < rb else 1
-    if ra in (1, 2, 3):
-        return -1 if a < b else (1 if a > b else 0)
-    if ra == 4:
-        for x, y in zip(a, b, strict=False):
-            c = compare(x, y)
-            if c:
-                return c
-        return (len(a) > len(b)) - (len(a) < len(b))
-    if ra == 5:
-        for ka, kb in zip(sorted(a), sorted(b), strict=False):
-            if ka != kb:
-                return -1 if ka < kb else 1
-            c = compare(a[ka], b[kb])
-            if c:
-                return c
-        return (len(a) > len(b)) - (len(a) < len(b))
-    return 0
+    `$ref`s resolve exactly as they do for projections (`flow_sdk.runtime.schema.refs`): pointers,
+    anchors, relative and absolute URIs of `$id`-named (bundled) resources, and the schemas in
+    `external`. A reference that names no known schema is a SchemaReduceError.
+    """
+    compiler = _Compiler(schema, external)
+    return compiler.node([(schema, compiler.index.root_uri)])
 
 
 def _compare_keyed(key: tuple[tuple[str, ...], ...], a: Any, b: Any) -> int:
@@ -403,8 +349,6 @@ class _SetOps:
         self.key = node.key
 
     def item_key(self, item: Any) -> str:
-        import orjson
-
         if not self.key:
             return orjson.dumps(item, option=orjson.OPT_SORT_KEYS).decode()
         return orjson.dumps([resolve(item, t) for t in self.key], option=orjson.OPT_SORT_KEYS, default=str).decode()
@@ -427,28 +371,10 @@ def _set(node: ReduceNode, lhs: Any, rhs: Any, full: bool, path: tuple[str, ...]
     if not isinstance(lhs, dict):
         raise ReduceError(f"set at {_where(path)}: the existing value must be an object")
     as_array = any(isinstance(v, list) for v in (*lhs.values(), *rhs.values()))
-    add_ops = _SetOps(node, "add")
-    add = add_ops.as_map(lhs.get("add"))
-    remove = add_ops.as_map(lhs.get("remove")) if "remove" in lhs else None
-    intersect = add_ops.as_map(lhs.get("intersect")) if "intersect" in lhs else None
-    # Compose the updates: S -> ((S - remove) or (S & intersect)) | add, then the new update on top.
-    if "remove" in rhs:
-        removed = add_ops.as_map(rhs["remove"])
-        add = {k: v for k, v in add.items() if k not in removed}
-        if intersect is not None:
-            intersect = {k: v for k, v in intersect.items() if k not in removed}
-        else:
-            remove = {**(remove or {}), **removed}
-    if "intersect" in rhs:
-        kept = add_ops.as_map(rhs["intersect"])
-        add = {k: v for k, v in add.items() if k in kept}
-        if intersect is not None:
-            intersect = {k: v for k, v in intersect.items() if k in kept}
-        else:
-            intersect = {k: v for k, v in kept.items() if k not in (remove or {})}
-            remove = None
-    member = add_ops.part_node.additional or add_ops.part_node.items or _DEFAULT
-    for k, v in add_ops.as_map(rhs.get("add")).items():
+    ops = _SetOps(node, "add")
+    add, remove, intersect = _compose_set(ops, lhs, rhs)
+    member = ops.part_node.additional or ops.part_node.items or _DEFAULT
+    for k, v in ops.as_map(rhs.get("add")).items():
         add[k] = reduce(member, add.get(k, ABSENT), v, full=full, path=(*path, "add", k))
     out: dict[str, Any] = {}
 
@@ -465,6 +391,37 @@ def _set(node: ReduceNode, lhs: Any, rhs: Any, full: bool, path: tuple[str, ...]
         elif remove:
             out["remove"] = shaped(remove)
     return out
+
+
+_Members = dict[str, Any]
+
+
+def _compose_set(
+    ops: _SetOps, lhs: dict[str, Any], rhs: dict[str, Any]
+) -> tuple[_Members, _Members | None, _Members | None]:
+    """(add, remove, intersect) of two set updates composed, before the new additions are reduced in.
+
+    An update applies to a set S as ((S - remove) or (S & intersect)) | add; the new one goes on top.
+    """
+    add = ops.as_map(lhs.get("add"))
+    remove = ops.as_map(lhs.get("remove")) if "remove" in lhs else None
+    intersect = ops.as_map(lhs.get("intersect")) if "intersect" in lhs else None
+    if "remove" in rhs:
+        removed = ops.as_map(rhs["remove"])
+        add = {k: v for k, v in add.items() if k not in removed}
+        if intersect is not None:
+            intersect = {k: v for k, v in intersect.items() if k not in removed}
+        else:
+            remove = {**(remove or {}), **removed}
+    if "intersect" in rhs:
+        kept = ops.as_map(rhs["intersect"])
+        add = {k: v for k, v in add.items() if k in kept}
+        if intersect is not None:
+            intersect = {k: v for k, v in intersect.items() if k in kept}
+        else:
+            intersect = {k: v for k, v in kept.items() if k not in (remove or {})}
+            remove = None
+    return add, remove, intersect
 
 
 class _SortKey:
