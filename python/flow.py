@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flow_sdk.gazette import JournalSpec, LabelSelector, ShardSpec
-from flow_sdk.wire import Int64, RawJSON, WireEnum, WireModel
+from flow_sdk.wire import RawJSON, UInt64, WireEnum, WireModel
 
 __all__ = [
     "CaptureSpec",
@@ -25,8 +25,8 @@ __all__ = [
 class UUIDParts(WireModel):
     """A Flow document UUID, split into its node and clock halves."""
 
-    node: Int64 = 0
-    clock: Int64 = 0
+    node: UInt64 = 0
+    clock: UInt64 = 0
 
 
 class Inference(WireModel):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flow_sdk.wire import Int64, WireEnum, WireModel
+from flow_sdk.wire import Int64, UInt64, WireEnum, WireModel
 
 __all__ = [
     "Checkpoint",
@@ -101,7 +101,7 @@ class ShardSpec(WireModel):
 class ProducerState(WireModel):
     """A producer's last acknowledged clock and next transaction's begin offset."""
 
-    last_ack: Int64 = 0
+    last_ack: UInt64 = 0
     # Offset opening the producer's next transaction, or -1 if there is none.
     begin: Int64 = 0
 

@@ -22,7 +22,6 @@ _LEVEL_NAMES = {
 }
 TRACE = 5
 _LEVEL_NAMES[TRACE] = "trace"
-logging.addLevelName(TRACE, "TRACE")
 
 _ENV_LEVELS = {
     "trace": TRACE,
@@ -102,7 +101,12 @@ def level_from_env(default: str = "info") -> int:
 
 
 def configure(stream: IO[str] | None = None, level: int | None = None) -> None:
-    """Send all logging to stderr as JSON lines at LOG_LEVEL; safe to call twice."""
+    """Send all logging to stderr as JSON lines at LOG_LEVEL; safe to call twice.
+
+    This is the one place that changes the process's logging (for an entry point's `main()` to call):
+    it also names level 5 `TRACE` in the stdlib's level table.
+    """
+    logging.addLevelName(TRACE, "TRACE")
     root = logging.getLogger()
     for handler in list(root.handlers):
         if getattr(handler, "_flow_sdk", False):

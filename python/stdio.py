@@ -20,7 +20,7 @@ from .errors import ConfigError, ProtocolError
 
 T = TypeVar("T")
 
-Protocol = Literal["capture", "materialize", "derive"]
+ProtocolName = Literal["capture", "materialize", "derive"]
 Direction = Literal["request", "response"]
 
 CODEC_ENV = "FLOW_SDK_CODEC"
@@ -149,7 +149,7 @@ def parse_json_message(number: int, line: bytes) -> dict[str, Any]:
 class MessageReader:
     """Reads protocol messages (Flow JSON form) from a binary stream."""
 
-    def __init__(self, stream: BinaryIO, codec: Codec, protocol: Protocol, direction: Direction) -> None:
+    def __init__(self, stream: BinaryIO, codec: Codec, protocol: ProtocolName, direction: Direction) -> None:
         self.codec = codec
         self.protocol = protocol
         self.direction = direction
@@ -205,7 +205,7 @@ class MessageWriter:
         self,
         stream: BinaryIO,
         codec: Codec,
-        protocol: Protocol,
+        protocol: ProtocolName,
         direction: Direction,
         *,
         buffer_bytes: int = 1 << 20,

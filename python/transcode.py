@@ -3,38 +3,32 @@
 from __future__ import annotations
 
 import importlib
-from typing import Any, BinaryIO
-from typing import Protocol as TypingProtocol
+from typing import Any, BinaryIO, Protocol
 
 from .errors import ProtocolError
-from .stdio import Codec, Direction, MessageReader, MessageWriter, Protocol
+from .stdio import Codec, Direction, MessageReader, MessageWriter, ProtocolName
 
 
-class _Envelope(TypingProtocol):
+class _Envelope(Protocol):
     def to_flow_json(self) -> dict[str, Any]: ...
 
 
-class _EnvelopeClass(TypingProtocol):
+class _EnvelopeClass(Protocol):
     def from_flow_json(self, obj: Any) -> _Envelope: ...
 
 
-def envelope_model(protocol: Protocol, direction: Direction) -> _EnvelopeClass:
+def envelope_model(protocol: ProtocolName, direction: Direction) -> _EnvelopeClass:
     """The pydantic model of a protocol's Request or Response."""
     module = importlib.import_module(f"flow_sdk.{protocol}.{direction}")
     model: _EnvelopeClass = getattr(module, direction.capitalize())
     return model
 
 
-def canonical(protocol: Protocol, direction: Direction, message: dict[str, Any]) -> dict[str, Any]:
-    """Validate a message against the protocol's model and return its canonical Flow JSON form."""
-    return envelope_model(protocol, direction).from_flow_json(message).to_flow_json()
-
-
 def transcode(
     source: BinaryIO,
     sink: BinaryIO,
     *,
-    protocol: Protocol,
+    protocol: ProtocolName,
     direction: Direction,
     from_codec: Codec,
     to_codec: Codec,

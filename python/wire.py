@@ -9,8 +9,9 @@ Conventions shared by every model built on `WireModel`:
   `RawJSON`: the parsed JSON value, kept by reference. They are never
   validated nor copied, so a schema of an `open` costs nothing to carry.
   A JSON `null` there reads as unset (None) and is omitted on output.
-* 64-bit integers are Python `int`s (type `Int64`). They are read from a JSON
-  string (Flow's form) or a number, and always written as a decimal string.
+* 64-bit integers are Python `int`s (`Int64` for int64/sint64/sfixed64, `UInt64`
+  for uint64/fixed64, each checked against its own range). They are read from a
+  JSON string (Flow's form) or a number, and always written as a decimal string.
 * `bytes` fields stay base64 `str`s; timestamps and durations stay strings
   (`None` when unset, as they are messages in protobuf).
 * Unknown JSON keys are ignored (a newer peer may send more fields). An
@@ -27,6 +28,7 @@ from __future__ import annotations
 import enum
 import types
 import typing
+from collections.abc import Callable
 from typing import Annotated, Any, ClassVar, Self, TypeAlias
 
 from pydantic import (
@@ -47,6 +49,7 @@ from flow_sdk.errors import ProtocolError
 __all__ = [
     "Int64",
     "RawJSON",
+    "UInt64",
     "VariantsModel",
     "WireEnum",
     "WireModel",
@@ -71,29 +74,35 @@ class WireEnum(enum.StrEnum):
         return cls._value2member_map_.setdefault(value, member)  # type: ignore[return-value]
 
 
-_INT64_MIN = -(1 << 63)
-_INT64_MAX = (1 << 64) - 1  # uint64 / fixed64 share the same JSON form.
+_INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1  # int64, sint64, sfixed64
+_UINT64_MAX = (1 << 64) - 1  # uint64, fixed64
 
 
 class _Int64Marker:
     """Annotation marker: this field is written as a JSON string."""
 
 
-def _int64_from_json(value: object) -> object:
-    """Accept Flow's string form of a 64-bit integer, or a plain JSON number."""
-    if isinstance(value, bool):
-        raise ValueError("expected a 64-bit integer, got a boolean")
-    if isinstance(value, str):
-        try:
-            value = int(value, 10)
-        except ValueError:
-            raise ValueError(f"expected a 64-bit integer as a decimal string, got {value!r}") from None
-    if isinstance(value, int) and not _INT64_MIN <= value <= _INT64_MAX:
-        raise ValueError(f"{value} does not fit in 64 bits")
-    return value
+def _ranged_int64(low: int, high: int, what: str) -> Any:
+    """A validator accepting Flow's string form of a 64-bit integer, or a plain JSON number, within [low, high]."""
+
+    def from_json(value: object) -> object:
+        if isinstance(value, bool):
+            raise ValueError(f"expected {what}, got a boolean")
+        if isinstance(value, str):
+            try:
+                value = int(value, 10)
+            except ValueError:
+                raise ValueError(f"expected {what} as a decimal string, got {value!r}") from None
+        if isinstance(value, int) and not low <= value <= high:
+            raise ValueError(f"{value} is outside the range of {what} ({low}..{high})")
+        return value
+
+    return BeforeValidator(from_json)
 
 
-Int64: TypeAlias = Annotated[int, BeforeValidator(_int64_from_json), _Int64Marker()]
+# Protobuf's signed and unsigned 64-bit types share one JSON form (a decimal string) but not a range.
+Int64: TypeAlias = Annotated[int, _ranged_int64(_INT64_MIN, _INT64_MAX, "a signed 64-bit integer"), _Int64Marker()]
+UInt64: TypeAlias = Annotated[int, _ranged_int64(0, _UINT64_MAX, "an unsigned 64-bit integer"), _Int64Marker()]
 
 
 class _Kind(enum.Enum):
@@ -113,7 +122,10 @@ class _Kind(enum.Enum):
     SCALAR_MAP = enum.auto()
 
 
-_Plan = tuple[tuple[str, str, _Kind, Any], ...]
+# A field writer maps (value, default) to its JSON form, or to _OMIT when proto3 leaves it out.
+_OMIT: Any = object()
+_Writer = Callable[[Any, Any], Any]
+_Plan = tuple[tuple[str, str, _Writer, Any], ...]
 _PLANS: dict[type[WireModel], _Plan] = {}
 
 
@@ -204,46 +216,42 @@ class WireModel(BaseModel):
         """Write this model in Flow JSON form (proto3: default fields omitted)."""
         out: dict[str, Any] = {}
         values = self.__dict__
-        for name, key, kind, default in _plan(type(self)):
+        for name, key, write, default in _plan(type(self)):
             value = values[name]
-            if value is None:
-                continue
-            if kind is _Kind.SCALAR:
-                if value != default:
-                    out[key] = value
-            elif kind is _Kind.MESSAGE:
-                out[key] = value.to_flow_json()
-            elif kind is _Kind.RAW:
-                out[key] = value
-            elif kind is _Kind.ENUM:
-                if value != default:
-                    out[key] = value.value
-            elif kind is _Kind.INT64:
-                if value != 0:
-                    out[key] = str(value)
-            elif not value:
-                continue  # an empty list or map is the proto3 default
-            elif kind is _Kind.MESSAGE_LIST:
-                out[key] = [item.to_flow_json() for item in value]
-            elif kind is _Kind.SCALAR_LIST or kind is _Kind.RAW_LIST:
-                out[key] = list(value)
-            elif kind is _Kind.ENUM_LIST:
-                out[key] = [item.value for item in value]
-            elif kind is _Kind.MESSAGE_MAP:
-                out[key] = {k: value[k].to_flow_json() for k in sorted(value)}
-            else:  # SCALAR_MAP, RAW_MAP
-                out[key] = _sorted_map(value)
+            if value is not None and (written := write(value, default)) is not _OMIT:
+                out[key] = written
         return out
 
 
+def _nonempty(write: Callable[[Any], Any]) -> _Writer:
+    """A writer of a list or map: an empty one is the proto3 default, so it is omitted."""
+    return lambda value, _default: write(value) if value else _OMIT
+
+
+_WRITERS: dict[_Kind, _Writer] = {
+    _Kind.SCALAR: lambda value, default: value if value != default else _OMIT,
+    _Kind.MESSAGE: lambda value, _default: value.to_flow_json(),
+    _Kind.RAW: lambda value, _default: value,
+    _Kind.ENUM: lambda value, default: value.value if value != default else _OMIT,
+    _Kind.INT64: lambda value, _default: str(value) if value != 0 else _OMIT,
+    _Kind.MESSAGE_LIST: _nonempty(lambda value: [item.to_flow_json() for item in value]),
+    _Kind.SCALAR_LIST: _nonempty(list),
+    _Kind.RAW_LIST: _nonempty(list),
+    _Kind.ENUM_LIST: _nonempty(lambda value: [item.value for item in value]),
+    _Kind.MESSAGE_MAP: _nonempty(lambda value: {k: value[k].to_flow_json() for k in sorted(value)}),
+    _Kind.SCALAR_MAP: _nonempty(_sorted_map),
+    _Kind.RAW_MAP: _nonempty(_sorted_map),
+}
+
+
 def _plan(cls: type[WireModel]) -> _Plan:
-    """Per-class list of (attribute, JSON key, kind, default), built on first use."""
+    """Per-class list of (attribute, JSON key, writer, default), built on first use."""
     plan = _PLANS.get(cls)
     if plan is None:
         if not cls.__pydantic_complete__:
             cls.model_rebuild()
         plan = tuple(
-            (name, _json_name(name, field), _classify(field), field.get_default(call_default_factory=True))
+            (name, _json_name(name, field), _WRITERS[_classify(field)], field.get_default(call_default_factory=True))
             for name, field in cls.model_fields.items()
         )
         _PLANS[cls] = plan

@@ -7,6 +7,9 @@ import sys
 import textwrap
 
 import orjson
+import pytest
+
+pytestmark = pytest.mark.e2e
 
 
 def run_snippet(body: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:

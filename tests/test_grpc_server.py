@@ -99,6 +99,7 @@ def test_connector_failure_is_a_grpc_error(stub: materialize_pb2_grpc.ConnectorS
     assert "flush" in (info.value.details() or "")
 
 
+@pytest.mark.e2e
 def test_connector_main_serves_grpc_when_asked(tmp_path: Path) -> None:
     import os
     import socket

@@ -246,6 +246,42 @@ def test_int64_fields_are_ints_written_as_strings() -> None:
             gazette.Checkpoint.from_flow_json({"sources": {"j": {"readThrough": bad}}})
 
 
+@pytest.mark.parametrize(
+    "value",
+    [str(2**63 - 1), 2**63 - 1, str(-(2**63)), -(2**63), "-1", 0],
+)
+def test_signed_64_bit_fields_take_the_int64_range(value: str | int) -> None:
+    """int64 fields (gazette offsets) take -2^63..2^63-1 and write it back as a string."""
+    source = gazette.Checkpoint.Source.from_flow_json({"readThrough": value})
+    assert source.read_through == int(value)
+    assert source.to_flow_json() == ({"readThrough": str(int(value))} if int(value) else {})
+
+
+@pytest.mark.parametrize("value", [str(2**63), 2**63, str(2**64 - 1), str(-(2**63) - 1), -(2**63) - 1])
+def test_signed_64_bit_fields_refuse_values_beyond_int64(value: str | int) -> None:
+    """2^63 and above fit an unsigned 64-bit field, not a signed one: the error names the field and range."""
+    with pytest.raises(ProtocolError, match=r"readThrough: .*outside the range of a signed 64-bit integer"):
+        gazette.Checkpoint.Source.from_flow_json({"readThrough": value})
+    with pytest.raises(ProtocolError, match="begin"):
+        gazette.ProducerState.from_flow_json({"begin": value})
+
+
+@pytest.mark.parametrize("value", [str(2**64 - 1), 2**63, 0])
+def test_unsigned_64_bit_fields_take_the_uint64_range(value: str | int) -> None:
+    """fixed64 fields (UUID halves, a producer's last ACK clock) take 0..2^64-1."""
+    assert UUIDParts.from_flow_json({"clock": value}).clock == int(value)
+    assert gazette.ProducerState.from_flow_json({"lastAck": value}).last_ack == int(value)
+
+
+@pytest.mark.parametrize("value", ["-1", -1, str(2**64), 2**64])
+def test_unsigned_64_bit_fields_refuse_negative_and_oversized_values(value: str | int) -> None:
+    """A negative clock or one past 2^64-1 is refused, naming the field and the unsigned range."""
+    with pytest.raises(ProtocolError, match=r"node: .*outside the range of an unsigned 64-bit integer"):
+        UUIDParts.from_flow_json({"node": value})
+    with pytest.raises(ProtocolError, match="lastAck"):
+        gazette.ProducerState.from_flow_json({"lastAck": value})
+
+
 def test_enums_use_flow_names() -> None:
     """Enums are StrEnums of Flow's names; the zero value is omitted."""
     inference = Inference.from_flow_json({"exists": "MUST", "reduce": "REDUCE_MERGE", "redact": "REDACT_UNSET"})

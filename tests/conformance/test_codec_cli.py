@@ -44,6 +44,7 @@ def test_fixtures_present() -> None:
     assert json_fixtures() and proto_fixtures()
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("path", json_fixtures(), ids=lambda p: p.name)
 def test_json_to_proto_and_back(path: Path) -> None:
     protocol, direction = protocol_and_direction(path)
@@ -62,6 +63,7 @@ def test_json_to_proto_and_back(path: Path) -> None:
     assert [json.loads(line) for line in back.stdout.splitlines()] == expected
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("path", proto_fixtures(), ids=lambda p: p.name)
 def test_proto_hexdumps_decode_to_json_blocks(path: Path) -> None:
     protocol, direction = protocol_and_direction(path)
@@ -88,6 +90,7 @@ def test_proto_hexdumps_decode_to_json_blocks(path: Path) -> None:
     assert [json.loads(line) for line in again.stdout.splitlines()] == expected
 
 
+@pytest.mark.e2e
 def test_invalid_input_names_the_message_and_problem() -> None:
     lines = b'{"spec": {"connectorType": "IMAGE"}}\n{"spec": {}, "open": {}}\n'
     proc = codec(["--protocol", "capture", "--direction", "request"], lines)

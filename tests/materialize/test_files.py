@@ -22,7 +22,7 @@ from .helpers import (
 )
 
 MODULE = "materialize-files"
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 
 
 def spec(root: Path, fmt: str = "jsonl") -> dict[str, Any]:

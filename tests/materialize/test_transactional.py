@@ -19,7 +19,7 @@ from flow_sdk import protojson
 from .helpers import REPO, ConnectorProcess, binding, checkpoint, materialization, open_request, projection, store
 
 MODULE = "tests.materialize.sqlite_dest"
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 
 
 def spec(db: Path) -> dict[str, Any]:

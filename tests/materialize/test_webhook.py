@@ -13,7 +13,7 @@ import pytest
 from .helpers import ConnectorProcess, binding, checkpoint, collection, materialization, open_request, store
 
 MODULE = "materialize-webhook"
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 
 
 class Receiver:

@@ -23,6 +23,8 @@ from .helpers import (
     transaction,
 )
 
+pytestmark = pytest.mark.e2e
+
 
 def columns_of(dsn: str, table: str, schema: str = "public") -> dict[str, tuple[str, bool]]:
     """name -> (type, nullable) of a table's columns."""

@@ -22,6 +22,8 @@ from .helpers import (
     store,
 )
 
+pytestmark = pytest.mark.campaign
+
 ITEMS = collection(
     "acmeCo/items",
     [

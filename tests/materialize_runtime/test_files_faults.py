@@ -11,7 +11,7 @@ import pytest
 
 from .helpers import FaultCampaign, run_killed_randomly, runtime_argv, write_catalog, write_fixture
 
-pytestmark = pytest.mark.timeout(240)
+pytestmark = [pytest.mark.campaign, pytest.mark.timeout(240)]
 
 DOCS = 1500
 # No loads: materialize-files is delta-updates only (the `load` phase is covered by the SQLite test).

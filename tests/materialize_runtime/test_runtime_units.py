@@ -161,6 +161,7 @@ def rows(out: Path) -> list[int]:
     )
 
 
+@pytest.mark.e2e
 def test_reads_committed_journals_and_resumes_beside_a_capture_lock(tmp_path: Path) -> None:
     catalog = load_catalog(files_catalog(tmp_path))
     state = tmp_path / "state"
@@ -181,6 +182,7 @@ def test_reads_committed_journals_and_resumes_beside_a_capture_lock(tmp_path: Pa
     assert again.documents == 0
 
 
+@pytest.mark.e2e
 def test_cli_materialize_and_preview(tmp_path: Path) -> None:
     catalog = files_catalog(tmp_path)
     fixture = write_fixture(tmp_path / "docs.jsonl", [{"id": i, "name": "z"} for i in range(10)])
@@ -216,6 +218,7 @@ def test_cli_materialize_and_preview(tmp_path: Path) -> None:
     assert lines[0][2]["doc"] == {"id": 0, "name": "z"}
 
 
+@pytest.mark.e2e
 def test_raw_validate_and_apply_for_materializations(tmp_path: Path) -> None:
     catalog = load_catalog(files_catalog(tmp_path))
     validated = run_verb("validate", catalog, "acmeCo/mat")
@@ -227,6 +230,7 @@ def test_raw_validate_and_apply_for_materializations(tmp_path: Path) -> None:
 # --- protocol violations by a connector -------------------------------------------------------
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     ("mode", "message"),
     [

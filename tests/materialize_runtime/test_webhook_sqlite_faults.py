@@ -17,7 +17,7 @@ import pytest
 
 from .helpers import FaultCampaign, run_killed_randomly, runtime_argv, write_catalog, write_fixture
 
-pytestmark = pytest.mark.timeout(240)
+pytestmark = [pytest.mark.campaign, pytest.mark.timeout(240)]
 
 
 class Receiver:

@@ -32,7 +32,7 @@ from .helpers import (
     write_catalog,
 )
 
-pytestmark = pytest.mark.timeout(600)
+pytestmark = [pytest.mark.campaign, pytest.mark.timeout(600)]
 psycopg = pytest.importorskip("psycopg")
 
 RECORDS, KEYS, KILLS = 100_000, 10_000, 100

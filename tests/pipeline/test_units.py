@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
+import pytest
 import yaml
 
 from flow_sdk.runtime.documents.flow_uuid import UUID_EPOCH_OFFSET, PublishedAt, UuidStamper
@@ -49,6 +50,7 @@ def test_key_space_updates_earlier_ids_while_the_cursor_grows() -> None:
     assert [d["id"] for d in generator.orders(7, 1, 4, 10)] == [1, 2, 3]  # default: one id per record
 
 
+@pytest.mark.e2e
 def test_a_failing_step_fails_the_pipeline_with_its_error(tmp_path: Path) -> None:
     catalog = yaml.safe_load((REPO / "examples" / "bigdata-to-postgres.flow.yaml").read_text())
     capture = catalog["captures"]["acmeCo/bigdata/source-bigdata"]

@@ -14,6 +14,8 @@ from flow_sdk.runtime.storage.recovery_log import RecoveryLog
 
 from .conftest import BAD, run_flow_sdk
 
+pytestmark = pytest.mark.e2e
+
 
 def _error(stderr: str) -> str:
     """The message of the last error record on stderr."""

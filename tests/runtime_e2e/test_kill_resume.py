@@ -11,9 +11,13 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from flow_sdk.runtime.storage import journal
 
 from .conftest import BIGDATA, bigdata_catalog, flow_sdk_argv, run_flow_sdk
+
+pytestmark = pytest.mark.campaign
 
 KILLS = 50
 RECORDS = 400_000  # per stream; two incremental streams

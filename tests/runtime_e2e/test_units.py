@@ -127,6 +127,7 @@ def _emitter(payload: bytes) -> Any:
     return ConnectorProcess(command, "capture", forward_logs=False)
 
 
+@pytest.mark.e2e
 def test_read_messages_parses_batches_and_takes_the_slow_path_for_odd_lines() -> None:
     good = b"".join(b'{"captured":{"binding":0,"doc":{"n":%d}}}\n' % n for n in range(3000))
     proc = _emitter(good + b'{"checkpoint":{}}\n')

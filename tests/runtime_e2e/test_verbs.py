@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import yaml
 
 from flow_sdk.runtime.storage import journal
 
 from .conftest import BIGDATA, bigdata_catalog, run_flow_sdk
+
+pytestmark = pytest.mark.e2e
 
 COLLECTIONS = ["acmeCo/bigdata/users", "acmeCo/bigdata/orders", "acmeCo/bigdata/events"]
 

@@ -8,6 +8,8 @@ import pytest
 
 from .driver import CONFIG, Run, incremental, open_request, run
 
+pytestmark = pytest.mark.e2e
+
 SECRET = "s3cr3t-api-key-value"
 
 

@@ -16,6 +16,8 @@ from flow_sdk.capture import reduce_checkpoints
 
 from .driver import STREAMS, incremental, open_request, run
 
+pytestmark = pytest.mark.campaign
+
 EXPECTED = Counter((b, i) for b in range(3) for i in range(1, 2001))
 
 

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from flow_sdk.capture import reduce_checkpoints
 
 from .driver import CONFIG, STREAMS, incremental, open_request, run
+
+pytestmark = pytest.mark.e2e
 
 
 def variants(messages: list[dict[str, Any]]) -> list[str]:

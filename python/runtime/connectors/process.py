@@ -32,7 +32,7 @@ import orjson
 
 from flow_sdk.errors import ConfigError, ConnectorError, ProtocolError
 from flow_sdk.runtime.catalog.loader import Endpoint, LocalEndpoint
-from flow_sdk.stdio import CODEC_ENV, Codec, MessageReader, MessageWriter, Protocol, excerpt, parse_json_block
+from flow_sdk.stdio import CODEC_ENV, Codec, MessageReader, MessageWriter, ProtocolName, excerpt, parse_json_block
 
 _PYTHON_NAMES = frozenset({"python", "python3"})
 _CHUNK = 1 << 20
@@ -88,7 +88,7 @@ class ConnectorProcess:
     def __init__(
         self,
         command: ConnectorCommand,
-        protocol: Protocol,
+        protocol: ProtocolName,
         *,
         timeout: float | None = None,
         forward_logs: bool = True,
@@ -154,20 +154,6 @@ class ConnectorProcess:
             self._writer.flush()
         except (BrokenPipeError, ValueError):
             # The child went away; the exit status (checked by the caller) says why.
-            self.touch()
-
-    def write(self, request: Mapping[str, Any]) -> None:
-        """Buffer one request; it reaches the child at `flush` (or when the buffer fills)."""
-        try:
-            self._writer.write(request)
-        except (BrokenPipeError, ValueError):
-            self.touch()
-
-    def flush(self) -> None:
-        """Send every buffered request to the child."""
-        try:
-            self._writer.flush()
-        except (BrokenPipeError, ValueError):
             self.touch()
 
     @property
@@ -376,18 +362,6 @@ class ConnectorProcess:
         """End a session whose stream is done: close stdin, wait, and fail on a non-zero exit."""
         self.close_input()
         code = self.wait(timeout=grace)
-        if code != 0 or self.timed_out:
-            raise self.exit_error(code)
-
-    def check_exit(self) -> None:
-        """If the child already died badly (or timed out), raise that instead of a later symptom."""
-        code = self._proc.poll()
-        if code is None:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                code = self._proc.wait(timeout=2.0)
-        if code is None:
-            return
-        self._stderr_thread.join(timeout=5)
         if code != 0 or self.timed_out:
             raise self.exit_error(code)
 

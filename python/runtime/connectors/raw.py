@@ -13,13 +13,13 @@ from flow_sdk.errors import ProtocolError
 from flow_sdk.runtime.catalog import specs
 from flow_sdk.runtime.catalog.loader import Catalog
 from flow_sdk.runtime.connectors.process import ConnectorProcess, command_for_endpoint
-from flow_sdk.stdio import Protocol
+from flow_sdk.stdio import ProtocolName
 
 # Which response variant answers each one-shot request.
 RESPONSE_OF = {"spec": "spec", "discover": "discovered", "validate": "validated", "apply": "applied"}
 
 
-def protocol_of(catalog: Catalog, name: str) -> Protocol:
+def protocol_of(catalog: Catalog, name: str) -> ProtocolName:
     """`capture` or `materialize`: the protocol a task's connector speaks."""
     return "capture" if catalog.task_kind(name) == "capture" else "materialize"
 
