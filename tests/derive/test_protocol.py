@@ -38,13 +38,15 @@ LEGAL = {
     "spec": ">spec <spec",
     "validate": ">validate <validated",
     "spec then validate then open": ">spec <spec >validate <validated >open <opened",
-    "one V1 transaction": ">open <opened >read0 <published >read1 >flush <published <flushed >startCommit <startedCommit",
+    "one V1 transaction": ">open <opened >read0 <published >read1 >flush <published <flushed "
+    ">startCommit <startedCommit",
     "V2 transactions without startCommit": ">open <opened >read0 >flush <flushed >read1 <published >flush <flushed",
     "empty transaction": ">open <opened >flush <flushed >startCommit <startedCommit >flush <flushed",
-    "more rounds": ">open <opened >read0 >flush <flushedMore >flushPatches <published <flushedMore >flushPatches <flushed "
-    ">startCommit <startedCommit",
+    "more rounds": ">open <opened >read0 >flush <flushedMore >flushPatches <published <flushedMore "
+    ">flushPatches <flushed >startCommit <startedCommit",
     "another shard asks for one more round": ">open <opened >read0 >flush <flushed >flushPatches <flushed",
-    "reset between transactions": ">open <opened >reset >read0 >flush <flushed >startCommit <startedCommit >reset >read1",
+    "reset between transactions": ">open <opened >reset >read0 >flush <flushed >startCommit <startedCommit "
+    ">reset >read1",
     "remote-authoritative transaction": ">open <openedRemote >read0 >flush <flushed >startCommit <startedCommit >read0",
 }
 
@@ -137,7 +139,7 @@ def test_start_commit_needs_the_runtime_checkpoint() -> None:
 
 
 def test_open_needs_a_derivation() -> None:
-    with pytest.raises(RemoteProtocolError, match="open.collection.derivation"):
+    with pytest.raises(RemoteProtocolError, match=r"open\.collection\.derivation"):
         DeriveProtocol(Role.CONNECTOR).on_request({"open": {"collection": {"name": "a/b"}}})
 
 
