@@ -78,15 +78,18 @@ class Derivation(ABC):  # noqa: B024 (generated subclasses declare the abstract 
         """Start from an `open` request; `open.state` is the state last committed (or None)."""
         self.open = open
 
-    async def flush(self) -> list[Any]:
-        """Documents to publish at the end of the transaction (for derivations that hold some back)."""
+    def flush(self) -> list[Any] | Awaitable[list[Any]]:
+        """Documents to publish at the end of the transaction (for derivations that hold some back).
+
+        May be overridden with `async def` or `def`, as may `reset`.
+        """
         return []
 
     def start_commit(self, start_commit: StartCommit) -> StartedCommit:
         """The state to persist with the committing transaction (none by default)."""
         return StartedCommit()
 
-    async def reset(self) -> None:
+    def reset(self) -> Awaitable[None] | None:
         """Forget internal state, as if just constructed (Flow's catalog tests)."""
         return None
 
