@@ -17,8 +17,9 @@ import pydantic
 import pytest
 
 from flow_sdk.derive import DerivationConnector, serve
+from flow_sdk.derive.typed_module import module_file, module_name
 from flow_sdk.errors import ConfigError
-from flow_sdk.runtime.derive.generate import generate, module_file, module_name
+from flow_sdk.runtime.derive.generate import generate
 
 REPO = Path(__file__).resolve().parents[2]
 

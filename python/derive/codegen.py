@@ -21,8 +21,8 @@ from urllib.parse import urldefrag
 
 import pydantic
 
-from flow_sdk.derive.naming import pascal_case
-from flow_sdk.runtime.schema.projections import SchemaIndex, join_uri
+from ..runtime.schema.projections import SchemaIndex, join_uri
+from .naming import pascal_case
 
 _SCALARS = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "None"}
 _RESERVED = frozenset(dir(pydantic.BaseModel))
