@@ -142,6 +142,8 @@ class DeriveSession:
                 self._publish(await _resolved(read(body.get("transform", 0), body)))
             else:
                 await self._handlers[kind](message[kind])
+                # `open` may rebind the connector's `read` (a wrapper handing reads to what it opened).
+                read = self.connector.read
         self.writer.flush()
 
     def _publish(self, documents: Documents) -> None:

@@ -45,6 +45,7 @@ class DerivationDef:
     dependencies: dict[str, str] = field(default_factory=dict)
     # using: local
     command: list[str] = field(default_factory=list)
+    config: Any = None
 
     @property
     def name(self) -> str:
@@ -77,7 +78,11 @@ def _mapping(collection: CollectionDef, where: str, value: Any) -> Mapping[str, 
     return value
 
 
-_KNOWN = {"derive": _DERIVE_KEYS, "using.python": {"module", "dependencies"}, "using.local": {"command", "env"}}
+_KNOWN = {
+    "derive": _DERIVE_KEYS,
+    "using.python": {"module", "dependencies"},
+    "using.local": {"command", "config", "env", "protobuf"},
+}
 
 
 def _transform(collection: CollectionDef, index: int, raw: Any) -> TransformDef:
@@ -133,7 +138,7 @@ def parse_derivation(collection: CollectionDef) -> DerivationDef:
         command = local.get("command")
         if not isinstance(command, list) or not command or not all(isinstance(c, str) for c in command):
             raise _fail(collection, "using.local.command must be a non-empty list of strings")
-        return DerivationDef(collection, "local", transforms, command=list(command))
+        return DerivationDef(collection, "local", transforms, command=list(command), config=local.get("config"))
     raise _fail(collection, f"unsupported connector `using: {next(iter(using))}` (supported: python, local)")
 
 
