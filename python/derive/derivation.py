@@ -39,7 +39,11 @@ class StartCommit(pydantic.BaseModel):
 
     model_config = pydantic.ConfigDict(extra="allow", populate_by_name=True)
 
-    runtime_checkpoint: Any = pydantic.Field(default=None, alias="runtimeCheckpoint")
+    runtime_checkpoint: Any = pydantic.Field(
+        default=None,
+        validation_alias=pydantic.AliasChoices("runtimeCheckpoint", "runtime_checkpoint"),
+        serialization_alias="runtimeCheckpoint",
+    )
 
 
 class ConnectorState(pydantic.BaseModel):
@@ -48,7 +52,11 @@ class ConnectorState(pydantic.BaseModel):
     model_config = pydantic.ConfigDict(populate_by_name=True)
 
     updated: Any = None
-    merge_patch: bool = pydantic.Field(default=False, alias="mergePatch")
+    merge_patch: bool = pydantic.Field(
+        default=False,
+        validation_alias=pydantic.AliasChoices("mergePatch", "merge_patch"),
+        serialization_alias="mergePatch",
+    )
 
 
 class StartedCommit(pydantic.BaseModel):
@@ -159,7 +167,7 @@ class DerivationConnector(Connector):
     def start_commit(self, runtime_checkpoint: Any) -> dict[str, Any] | None:
         """The state the derivation's `start_commit` returns, in Flow JSON form."""
         assert self.derivation is not None
-        started = self.derivation.start_commit(StartCommit.model_validate({"runtimeCheckpoint": runtime_checkpoint}))
+        started = self.derivation.start_commit(StartCommit(runtime_checkpoint=runtime_checkpoint))
         if started.state is None:
             return None
         state: dict[str, Any] = {"updated": started.state.updated}
