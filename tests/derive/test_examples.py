@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -18,6 +16,7 @@ from flow_sdk.runtime.derive.spec import DerivationDef, derivations
 from flow_sdk.runtime.derive.specs import open_request
 from flow_sdk.runtime.documents.combine import Combiner
 from flow_sdk.state import apply_connector_state
+from tests.derive.harness import python_module
 from tests.source_bigdata import driver
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "derivations"
@@ -55,14 +54,7 @@ def transaction(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def run_connector(folder: Path, requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    done = subprocess.run(
-        [sys.executable, "-m", "flow_sdk.derive.python_module"],
-        input=b"".join(orjson.dumps(r) + b"\n" for r in requests),
-        cwd=folder,
-        capture_output=True,
-        timeout=300,
-        check=False,
-    )
+    done = python_module(folder, requests)
     assert done.returncode == 0, done.stderr.decode()
     return [orjson.loads(line) for line in done.stdout.splitlines()]
 

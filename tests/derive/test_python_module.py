@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +12,7 @@ from flow_sdk.runtime.catalog.loader import load_catalog
 from flow_sdk.runtime.derive.generate import generate
 from flow_sdk.runtime.derive.spec import derivations
 from flow_sdk.runtime.derive.specs import open_request, validate_request
+from tests.derive.harness import python_module
 
 CATALOG = """
 collections:
@@ -62,17 +61,6 @@ class Derivation(IDerivation):
 """
 
 
-def connector(cwd: Path, requests: list[dict[str, Any]]) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [sys.executable, "-m", "flow_sdk.derive.python_module"],
-        input=b"".join(orjson.dumps(r) + b"\n" for r in requests),
-        cwd=cwd,
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
-
-
 def session() -> list[dict[str, Any]]:
     return [
         {"read": {"transform": 0, "doc": {"Key": "a", "Int": 2}}},
@@ -100,7 +88,7 @@ def test_the_module_runs_from_the_open_request_alone(tmp_path: Path, inline: boo
     (derivation,) = derivations(catalog)
     # No `flow-sdk generate` ran: the connector renders `acme.sums` from the request.
     assert not (tmp_path / "flow_generated").exists()
-    done = connector(tmp_path, [open_request(catalog, derivation, state={"count": 5}), *session()])
+    done = python_module(tmp_path, [open_request(catalog, derivation, state={"count": 5}), *session()])
     assert done.returncode == 0, done.stderr.decode()
     assert [orjson.loads(line) for line in done.stdout.splitlines()] == EXPECTED
 
@@ -110,7 +98,7 @@ def test_validate_returns_what_generate_writes(tmp_path: Path) -> None:
     (tmp_path / "sums.py").write_text(MODULE)
     catalog = load_catalog(tmp_path / "flow.yaml")
     (derivation,) = derivations(catalog)
-    done = connector(tmp_path, [validate_request(catalog, derivation, tmp_path)])
+    done = python_module(tmp_path, [validate_request(catalog, derivation, tmp_path)])
     assert done.returncode == 0, done.stderr.decode()
     (validated,) = [orjson.loads(line)["validated"] for line in done.stdout.splitlines()]
     assert validated["transforms"] == [{"readOnly": False}]
@@ -126,7 +114,7 @@ def test_a_module_without_derivation_is_a_config_error(tmp_path: Path) -> None:
     (tmp_path / "sums.py").write_text("from acme.sums import IDerivation\n\nclass Sums(IDerivation):\n    pass\n")
     catalog = load_catalog(tmp_path / "flow.yaml")
     (derivation,) = derivations(catalog)
-    done = connector(tmp_path, [open_request(catalog, derivation)])
+    done = python_module(tmp_path, [open_request(catalog, derivation)])
     assert done.returncode == 1
     record = orjson.loads(done.stderr.splitlines()[-1])
     assert "must define `class Derivation(IDerivation)`" in record["msg"]
@@ -137,6 +125,6 @@ def test_a_missing_module_file_is_named(tmp_path: Path) -> None:
     (tmp_path / "flow.yaml").write_text(CATALOG.replace("MODULE", "missing.py"))
     catalog = load_catalog(tmp_path / "flow.yaml")
     (derivation,) = derivations(catalog)
-    done = connector(tmp_path, [open_request(catalog, derivation)])
+    done = python_module(tmp_path, [open_request(catalog, derivation)])
     assert done.returncode == 1
     assert "missing.py" in orjson.loads(done.stderr.splitlines()[-1])["msg"]
