@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO, ClassVar, TypeVar, cast
 
 import orjson
-import pydantic
 
 from .. import entrypoint, log
 from ..config import ConfigModel, model_schema, parse_model
@@ -108,8 +107,13 @@ async def _resolved(value: T | Awaitable[T]) -> T:
 
 def encode_document(doc: Any) -> bytes:
     """The JSON bytes of a document to publish (pydantic models by alias, unset fields left out)."""
-    if isinstance(doc, pydantic.BaseModel):
-        return doc.model_dump_json(by_alias=True, exclude_unset=True).encode()
+    # The model's own serializer, called directly (pydantic models and dataclasses have one):
+    # `model_dump_json` and an isinstance check against BaseModel's metaclass cost more than
+    # serializing a small document.
+    serializer = getattr(type(doc), "__pydantic_serializer__", None)
+    if serializer is not None:
+        encoded: bytes = serializer.to_json(doc, by_alias=True, exclude_unset=True)
+        return encoded
     return orjson.dumps(doc)
 
 
@@ -134,12 +138,15 @@ class DeriveSession:
 
     async def serve(self) -> None:
         """Serve requests until the input ends."""
-        protocol, read = self.protocol, self.connector.read
+        protocol, read, publish = self.protocol, self.connector.read, self._publish
         for message in self.reader:
             kind = protocol.on_request(message)
             if kind == "read":
                 body = message["read"]
-                self._publish(await _resolved(read(body.get("transform", 0), body)))
+                documents = read(body.get("transform", 0), body)
+                if type(documents) is not list and hasattr(documents, "__await__"):
+                    documents = await cast(Awaitable[Documents], documents)
+                publish(documents)
             else:
                 await self._handlers[kind](message[kind])
                 # `open` may rebind the connector's `read` (a wrapper handing reads to what it opened).

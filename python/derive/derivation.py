@@ -154,8 +154,8 @@ class DerivationConnector(Connector):
 
     def read(self, transform: int, read: Mapping[str, Any]) -> Documents | Awaitable[Documents]:
         """Call the transform's method with the typed Read wrapper of the document."""
-        bound = self._transforms[transform]
-        return bound.method(bound.read({"doc": read["doc"]}))
+        method, wrap = self._transforms[transform]
+        return method(wrap({"doc": read["doc"]}))
 
     async def flush(self, state_patches: Any) -> Flushed:
         """Publish what the derivation's `flush` returns."""

@@ -91,7 +91,16 @@ class DeriveProtocol:
     def on_request(self, message: Mapping[str, Any]) -> str:
         """Accept one request (Flow JSON form dict) and return its variant, or raise ProtocolError."""
         body = message.get("read")
-        if body is not None and len(message) == 1 and isinstance(body, Mapping):
+        if type(body) is dict and len(message) == 1:
+            # The hot path: one check of phase, transform index and document, no variant scan.
+            transform = body.get("transform", 0)
+            if (
+                self.phase is Phase.READING
+                and type(transform) is int
+                and 0 <= transform < len(self.transforms)
+                and body.get("doc") is not None
+            ):
+                return "read"
             self._read(body)
             return "read"
         name = variant_of(message, REQUEST_VARIANTS, what="derive request", error=self._request_error)
