@@ -6,11 +6,17 @@ import argparse
 from collections.abc import Sequence
 
 from flow_sdk import entrypoint, log
-from flow_sdk.runtime.cli import codec, materialize, run, verbs
+from flow_sdk.runtime.cli import codec, generate, materialize, run, verbs
 from flow_sdk.runtime.cli.args import Command, Handler
 
 # Verbs in the order of the help screen: author's loop first (discover, preview), then running.
-VERBS: tuple[Command, ...] = (*verbs.COMMANDS, *materialize.COMMANDS, *run.COMMANDS, *codec.COMMANDS)
+VERBS: tuple[Command, ...] = (
+    *verbs.COMMANDS,
+    *materialize.COMMANDS,
+    *run.COMMANDS,
+    *generate.COMMANDS,
+    *codec.COMMANDS,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
