@@ -21,7 +21,7 @@ from urllib.parse import urldefrag
 
 import pydantic
 
-from ..runtime.schema.projections import SchemaIndex, join_uri
+from ..runtime.schema.refs import SchemaIndex, join_uri
 from .naming import pascal_case
 
 _SCALARS = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "None"}
