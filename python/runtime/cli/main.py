@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 from collections.abc import Sequence
 
 from flow_sdk import entrypoint, log
@@ -13,9 +14,18 @@ from flow_sdk.runtime.cli.args import Command, Handler
 VERBS: tuple[Command, ...] = (*verbs.COMMANDS, *materialize.COMMANDS, *run.COMMANDS, *codec.COMMANDS)
 
 
+def installed_version() -> str:
+    """The version of the installed `flow-sdk` distribution, or "unknown" when it is not installed (a bare checkout)."""
+    try:
+        return importlib.metadata.version("flow-sdk")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every verb of `VERBS`."""
     parser = argparse.ArgumentParser(prog="flow-sdk", description="Build and run Estuary Flow connectors locally.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {installed_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in VERBS:
         verb = sub.add_parser(command.name, help=command.help, description=command.help)
