@@ -16,7 +16,8 @@ from pathlib import Path
 
 import dockerfile
 
-_VARIABLE = re.compile(r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?::(?P<op>[-+])(?P<word>[^}]*))?\}|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))")
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_VARIABLE = re.compile(rf"\$(?:\{{(?P<braced>{_NAME})(?::(?P<op>[-+])(?P<word>[^}}]*))?\}}|(?P<bare>{_NAME}))")
 
 
 def substitute(text: str, values: Mapping[str, str]) -> str:

@@ -17,7 +17,8 @@ from .conftest import ROOT, connectors, protocol_of
 from .dockerfiles import Stage, evaluate, substitute
 
 INSTRUCTIONS = frozenset(
-    "ADD ARG CMD COPY ENTRYPOINT ENV EXPOSE FROM HEALTHCHECK LABEL ONBUILD RUN SHELL STOPSIGNAL USER VOLUME WORKDIR".split()
+    {"ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK", "LABEL", "ONBUILD", "RUN"}
+    | {"SHELL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR"}
 )
 BUILD_LOCAL = ROOT / "build-local.sh"
 BASE_DOCKERFILE = ROOT / "base-image" / "Dockerfile"
@@ -37,8 +38,9 @@ def planned_builds(connector: str) -> list[tuple[Path, dict[str, str], str]]:
     for line in done.stdout.splitlines():
         argv = shlex.split(line)
         assert argv[:2] == ["docker", "build"] and argv[-1] == ".", line
-        options = dict(zip(argv[2:-1:2], argv[3:-1:2], strict=True))
-        args = dict(value.partition("=")[::2] for flag, value in zip(argv[2:-1:2], argv[3:-1:2], strict=True) if flag == "--build-arg")
+        flags = list(zip(argv[2:-1:2], argv[3:-1:2], strict=True))
+        options = dict(flags)
+        args = dict(value.partition("=")[::2] for flag, value in flags if flag == "--build-arg")
         builds.append((ROOT / options["-f"], args, options["-t"]))
     return builds
 
@@ -180,7 +182,5 @@ def test_build_local_with_an_engine_builds_base_then_connector(tmp_path: Path) -
 def test_build_local_refuses_bad_arguments() -> None:
     done = subprocess.run(["bash", str(BUILD_LOCAL), "no-such-connector"], capture_output=True, text=True)
     assert done.returncode == 2 and "not a connector folder" in done.stderr
-    done = subprocess.run(
-        ["bash", str(BUILD_LOCAL), "source-bigdata", "no/Dockerfile"], capture_output=True, text=True
-    )
+    done = subprocess.run(["bash", str(BUILD_LOCAL), "source-bigdata", "no/Dockerfile"], capture_output=True, text=True)
     assert done.returncode == 2 and "does not exist" in done.stderr
