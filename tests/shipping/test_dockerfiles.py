@@ -4,6 +4,7 @@ of the protocol the connector speaks, runs as an unprivileged user, and starts t
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import shlex
 import shutil
@@ -110,6 +111,16 @@ def test_the_base_image_installs_with_the_tested_script() -> None:
     assert any(run.split()[0] == script.destination for run in builder.runs)
     assert any(c.from_stage == builder.name and c.sources == ["/opt/venv"] for c in final.copies)
     assert final.env["PATH"].startswith("/opt/venv/bin:")
+
+
+def test_the_build_context_leaves_out_local_state_but_no_copied_source() -> None:
+    ignored = [line for line in (ROOT / ".dockerignore").read_text().splitlines() if line and line[0] != "#"]
+    assert {".venv", ".build", ".git"} <= set(ignored)
+    for connector in connectors():
+        _, stages, _ = image_for(connector)
+        sources = {s for stage in stages for c in stage.copies if c.from_stage is None for s in c.sources}
+        hit = [(s, p) for s in sources for p in ignored if fnmatch.fnmatch(s, p.removeprefix("**/")) or s == p]
+        assert hit == [], f"{connector}: .dockerignore drops what the image copies"
 
 
 def test_materialize_postgres_gets_the_postgres_extra() -> None:

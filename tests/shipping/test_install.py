@@ -42,12 +42,13 @@ def cached_venv(name: str, source: Path, extras: str = "") -> Path:
 
 @pytest.fixture(scope="module")
 def wheel() -> Path:
-    """The wheel `python -m build` makes of this checkout."""
+    """The wheel `python -m build` makes of this checkout (via its sdist, so no stale build/ leaks in)."""
     out = CACHE / f"dist-{source_digest()}"
     if not list(out.glob("*.whl")):
         shutil.rmtree(out, ignore_errors=True)
-        run([sys.executable, "-m", "build", "--wheel", "--outdir", str(out), str(ROOT)], timeout=900)
+        run([sys.executable, "-m", "build", "--outdir", str(out), str(ROOT)], timeout=900)
     [built] = out.glob("*.whl")
+    assert [p.name for p in out.glob("*.tar.gz")] == [built.name.split("-py3")[0] + ".tar.gz"]
     return built
 
 
