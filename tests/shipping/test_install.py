@@ -4,6 +4,7 @@ image's install step, base-image/install.sh) and the git URL. Virtualenvs are ca
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -35,7 +36,8 @@ def cached_venv(name: str, source: Path, extras: str = "") -> Path:
         shutil.rmtree(venv, ignore_errors=True)
         for stale in CACHE.glob(f"{name}-*"):
             shutil.rmtree(stale, ignore_errors=True)
-        run(["sh", str(INSTALL), str(venv), str(source), extras], timeout=900)
+        env = {**os.environ, "PYTHON": sys.executable}  # the interpreter running the tests (3.11+)
+        run(["sh", str(INSTALL), str(venv), str(source), extras], timeout=900, env=env)
         done.touch()
     return venv
 
@@ -45,7 +47,8 @@ def wheel() -> Path:
     """The wheel `python -m build` makes of this checkout (via its sdist, so no stale build/ leaks in)."""
     out = CACHE / f"dist-{source_digest()}"
     if not list(out.glob("*.whl")):
-        shutil.rmtree(out, ignore_errors=True)
+        for stale in CACHE.glob("dist-*"):
+            shutil.rmtree(stale, ignore_errors=True)
         run([sys.executable, "-m", "build", "--outdir", str(out), str(ROOT)], timeout=900)
     [built] = out.glob("*.whl")
     assert [p.name for p in out.glob("*.tar.gz")] == [built.name.split("-py3")[0] + ".tar.gz"]
