@@ -72,6 +72,28 @@ def _pairs(values: tuple[str, ...]) -> list[tuple[str, str]]:
     return [(values[i], values[i + 1]) for i in range(0, len(values), 2)]
 
 
+def _apply(stage: Stage, command: dockerfile.Command) -> None:
+    """One instruction after FROM (other than ARG) applied to its stage."""
+    values = command.value
+    scope = {**stage.args, **stage.env}
+    if command.cmd == "ENV":
+        stage.env.update((key, substitute(unquote(value), scope)) for key, value in _pairs(values))
+    elif command.cmd == "LABEL":
+        stage.labels.update((key, substitute(unquote(value), scope)) for key, value in _pairs(values))
+    elif command.cmd == "USER":
+        stage.user = substitute(values[0], scope)
+    elif command.cmd == "WORKDIR":
+        stage.workdir = str(Path(stage.workdir, substitute(values[0], scope)))
+    elif command.cmd == "ENTRYPOINT":
+        stage.entrypoint = list(values) if command.json else ["/bin/sh", "-c", " ".join(values)]
+    elif command.cmd in ("COPY", "ADD"):
+        flags = dict(flag.lstrip("-").partition("=")[::2] for flag in command.flags)
+        *sources, destination = (substitute(value, scope) for value in values)
+        stage.copies.append(Copy(sources, destination, flags.get("from"), command.start_line))
+    elif command.cmd == "RUN":
+        stage.runs.append(" ".join(values))
+
+
 def evaluate(
     path: Path, build_args: Mapping[str, str], base_of: Callable[[str], Stage | None] = lambda _: None
 ) -> list[Stage]:
@@ -84,12 +106,10 @@ def evaluate(
     stages: list[Stage] = []
     for command in dockerfile.parse_file(str(path)):
         values = command.value
-        stage = stages[-1] if stages else None
-        scope = {**stage.args, **stage.env} if stage else global_args
         if command.cmd == "ARG":
             name, _, default = values[0].partition("=")
             value = build_args.get(name, unquote(default) if default else global_args.get(name, ""))
-            (stage.args if stage else global_args)[name] = value
+            (stages[-1].args if stages else global_args)[name] = value
         elif command.cmd == "FROM":
             image = substitute(values[0], global_args)
             name = values[2] if len(values) == 3 and values[1].upper() == "AS" else None
@@ -99,24 +119,8 @@ def evaluate(
                 new.env, new.labels = dict(known.env), dict(known.labels)
                 new.user, new.workdir, new.entrypoint = known.user, known.workdir, known.entrypoint
             stages.append(new)
-        elif stage is None:
+        elif not stages:
             raise ValueError(f"{path}:{command.start_line}: {command.cmd} before any FROM")
-        elif command.cmd == "ENV":
-            for key, value in _pairs(values):
-                stage.env[key] = substitute(unquote(value), scope)
-        elif command.cmd == "LABEL":
-            for key, value in _pairs(values):
-                stage.labels[key] = substitute(unquote(value), scope)
-        elif command.cmd == "USER":
-            stage.user = substitute(values[0], scope)
-        elif command.cmd == "WORKDIR":
-            stage.workdir = str(Path(stage.workdir, substitute(values[0], scope)))
-        elif command.cmd == "ENTRYPOINT":
-            stage.entrypoint = list(values) if command.json else ["/bin/sh", "-c", " ".join(values)]
-        elif command.cmd in ("COPY", "ADD"):
-            flags = dict(flag.lstrip("-").partition("=")[::2] for flag in command.flags)
-            *sources, destination = (substitute(value, scope) for value in values)
-            stage.copies.append(Copy(sources, destination, flags.get("from"), command.start_line))
-        elif command.cmd == "RUN":
-            stage.runs.append(" ".join(values))
+        else:
+            _apply(stages[-1], command)
     return stages

@@ -56,15 +56,20 @@ def image_for(connector: str) -> tuple[Stage, list[Stage], str]:
     return stages[-1], base_stages + stages, tag
 
 
+def copy_problems(stages: list[Stage]) -> list[str]:
+    """COPY sources missing from the build context, or stages that do not exist."""
+    found = []
+    for copy in (c for stage in stages for c in stage.copies):
+        if copy.from_stage is None:
+            found += [f"COPY source {s!r} does not exist" for s in copy.sources if not (ROOT / s).exists()]
+        elif all(s.name != copy.from_stage for s in stages):
+            found.append(f"COPY --from={copy.from_stage}: no such stage")
+    return found
+
+
 def problems(final: Stage, stages: list[Stage], connector: str) -> list[str]:
     """What is wrong with a connector image (empty when it is right)."""
-    found = []
-    for stage in stages:
-        for copy in stage.copies:
-            if copy.from_stage is None:
-                found += [f"COPY source {s!r} does not exist" for s in copy.sources if not (ROOT / s).exists()]
-            elif all(s.name != copy.from_stage for s in stages):
-                found.append(f"COPY --from={copy.from_stage}: no such stage")
+    found = copy_problems(stages)
     expected = {"FLOW_RUNTIME_PROTOCOL": protocol_of(connector), "FLOW_RUNTIME_CODEC": "json"}
     for label, value in expected.items():
         if final.labels.get(label) != value:
