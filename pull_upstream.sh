@@ -30,6 +30,7 @@ die() {
     sed -n '5,14p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
+here=$(cd "$(dirname "$0")" && pwd)
 remote=$1 ref=$2 upstream_path=${3%/} local_dir=${4%/} license=$5 license_path=$6
 [ -n "$upstream_path" ] || upstream_path=.
 case "$local_dir" in
@@ -39,7 +40,6 @@ top=$(git rev-parse --show-toplevel 2>/dev/null) || die "run it inside the git r
 cd "$top"
 git diff --quiet HEAD -- 2>/dev/null && git diff --cached --quiet 2>/dev/null ||
     die "the work tree has uncommitted changes; commit or stash them first"
-here=$(cd "$(dirname "$0")" && pwd)
 python=${PYTHON:-}
 if [ -z "$python" ]; then
     if [ -x "$here/.venv/bin/python" ]; then python="$here/.venv/bin/python"; else python=python3; fi

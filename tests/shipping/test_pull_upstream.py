@@ -172,3 +172,12 @@ def test_refuses_a_folder_it_did_not_import(repos: tuple[Path, Path]) -> None:
     commit_files(local, {"source-hello/mine.py": "pass\n"}, "our own folder")
     done = pull(local, upstream)
     assert done.returncode == 1 and "was not imported by pull_upstream.sh" in done.stderr
+
+
+def test_refuses_uncommitted_changes_and_wrong_arguments(repos: tuple[Path, Path]) -> None:
+    upstream, local = repos
+    (local / "README.md").write_text("# edited, not committed\n")
+    done = pull(local, upstream)
+    assert done.returncode == 1 and "uncommitted changes" in done.stderr
+    usage = subprocess.run(["bash", str(SCRIPT), "only-one"], capture_output=True, text=True, cwd=local)
+    assert usage.returncode == 2 and "<spdx-license>" in usage.stderr
