@@ -8,7 +8,8 @@ Endpoints of a catalog:
   same virtualenv as flow-sdk runs without activating anything. `protobuf: true` selects the
   length-prefixed protobuf codec (the child sees `FLOW_SDK_CODEC=proto`); JSON lines otherwise.
 * `connector: {image: ...}` runs `docker run -i --rm IMAGE` when a docker engine answers
-  `docker info`; otherwise it is a configuration error suggesting a `local` endpoint.
+  `docker info`, after checking the image's labels (`image.py`); otherwise it is a
+  configuration error suggesting a `local` endpoint.
 
 The child's stderr is forwarded to ours line by line; its last error record is kept to explain
 a non-zero exit. A watchdog kills a child that produces no output for `timeout` seconds.
@@ -62,8 +63,8 @@ def docker_available() -> bool:
     return done.returncode == 0
 
 
-def command_for_endpoint(endpoint: Endpoint, *, task: str = "") -> ConnectorCommand:
-    """The command that runs a catalog endpoint (`local` or `connector`)."""
+def command_for_endpoint(endpoint: Endpoint, *, task: str = "", protocol: Protocol | None = None) -> ConnectorCommand:
+    """The command that runs a catalog endpoint (`local` or `connector`; an image must speak `protocol`)."""
     base_dir = str(endpoint.source.parent)
     if isinstance(endpoint, LocalEndpoint):
         argv = list(endpoint.command)
@@ -72,14 +73,10 @@ def command_for_endpoint(endpoint: Endpoint, *, task: str = "") -> ConnectorComm
         codec = Codec.PROTO if endpoint.protobuf else Codec.JSON
         env = {**endpoint.env, CODEC_ENV: codec.value}
         return ConnectorCommand(argv, env, base_dir, codec, " ".join(endpoint.command))
-    if not docker_available():
-        raise ConfigError(
-            f"{task or 'task'}: endpoint uses image {endpoint.image!r} but no docker engine is reachable "
-            "(`docker info` failed); run the connector from source with a `local` endpoint instead, "
-            "e.g. `local: {command: [python, -m, my_connector], config: ...}`"
-        )
-    argv = ["docker", "run", "-i", "--rm", endpoint.image]
-    return ConnectorCommand(argv, {}, base_dir, Codec.JSON, endpoint.image)
+    # Image endpoints: see image.py (imported here, as it builds on this module).
+    from flow_sdk.runtime.connectors.image import image_command
+
+    return image_command(endpoint, task=task, protocol=protocol)
 
 
 class ConnectorProcess:

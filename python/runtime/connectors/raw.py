@@ -28,8 +28,8 @@ def starter(catalog: Catalog, name: str, *, timeout: float | None = None) -> Cal
     """A function starting a fresh connector process for a catalog task."""
     kind = catalog.task_kind(name)
     endpoint = catalog.capture(name).endpoint if kind == "capture" else catalog.materialization(name).endpoint
-    command = command_for_endpoint(endpoint, task=name)
     protocol = protocol_of(catalog, name)
+    command = command_for_endpoint(endpoint, task=name, protocol=protocol)
     return lambda: ConnectorProcess(command, protocol, timeout=timeout)
 
 
