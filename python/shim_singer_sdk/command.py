@@ -38,7 +38,7 @@ def log_line(logger_name: str, line: str) -> None:
     level, name, message = 20, logger_name, line
     if match := _SDK_LINE.match(line):
         level = _LEVELS.get(match["level"], 20)
-        name, message = f"{logger_name}.{match['name'].strip()}", match["msg"]
+        name, message = "singer." + match["name"].strip(), match["msg"]
     elif match := _PLAIN_LINE.match(line):
         level, message = _LEVELS[match["level"]], match["msg"]
     if message.startswith("METRIC"):

@@ -3,7 +3,8 @@
 singer-sdk lets a tap's message writer be replaced (`message_writer=`): ours hands RECORD and STATE
 objects straight to a `Translator`, so no message is serialized as Singer JSON and parsed again.
 The tap's loggers propagate to ours (structured JSON lines); its metrics logger is kept at warning
-level unless we log at debug level, so its periodic METRIC lines do not flood the capture's log.
+level unless we log at debug level (the tap's constructor sets that level; we set it back after), so
+its METRIC lines do not flood the capture's log.
 """
 
 from __future__ import annotations
@@ -112,10 +113,9 @@ class InProcessTap:
         writer: Any = None,
     ) -> Any:
         """One tap instance; ConfigError with the tap's message when it rejects its config."""
-        quiet_metrics()
         with _signal_handlers_kept():
             try:
-                return self.factory(
+                tap = self.factory(
                     config=dict(config),
                     catalog=dict(catalog) if catalog is not None else None,
                     state=dict(state or {}),
@@ -125,6 +125,8 @@ class InProcessTap:
                 raise
             except Exception as exc:
                 raise ConfigError(f"{self.name} rejected its config: {_tap_message(exc)}") from exc
+        quiet_metrics()  # after the constructor: singer-sdk sets its metrics logger's level there
+        return tap
 
     def discover(self, config: Mapping[str, Any]) -> dict[str, Any]:
         """The tap's catalog (its discovery); ConfigError with the tap's message when discovery fails."""

@@ -94,3 +94,11 @@ def test_a_failing_tap_fails_the_capture_with_its_message(tmp_path: Path, singer
     assert "the counter source went away at id 321" in done.stderr
     # What was checkpointed before the failure stays committed, and nothing after it.
     assert [d["id"] for d in journal_docs(state, COUNTER)] == list(range(1, 301))
+
+
+def test_discover_reports_the_taps_own_error(tmp_path: Path, singer_python_venv: Path) -> None:
+    catalog = _catalog(tmp_path, singer_python_venv, {"counted": 10})
+    done = run_flow_sdk("raw", "discover", "--source", catalog, "--capture", NAME)
+    assert done.returncode != 0
+    assert "the tap's discovery failed (exit code 1)" in done.stderr
+    assert "Config is missing required keys: ['count']" in done.stderr
