@@ -83,7 +83,11 @@ def merge_diff(old: Any, new: Any) -> Any:
 
 
 def restore_state(state: Any, bound: Sequence[BoundStream]) -> dict[str, Any]:
-    """The Singer state to start the tap with: bookmarks of INCREMENTAL bindings, plus the saved tap state."""
+    """The Singer state to start the tap with: bookmarks of INCREMENTAL bindings, plus the saved tap state.
+
+    A copy: a singer-sdk tap updates its state in place, which must not change what a `Translator`
+    holds as the last committed bookmark.
+    """
     saved = binding_states(state)
     tap_state = state.get(TAP_STATE) if isinstance(state, dict) else None
     singer: dict[str, Any] = dict(tap_state) if isinstance(tap_state, dict) else {}
@@ -94,7 +98,8 @@ def restore_state(state: Any, bound: Sequence[BoundStream]) -> dict[str, Any]:
             bookmarks[stream.tap_stream_id] = bookmark
     if bookmarks:
         singer["bookmarks"] = bookmarks
-    return singer
+    copied: dict[str, Any] = plain_json(singer)
+    return copied
 
 
 class _Target:

@@ -206,3 +206,13 @@ def test_bad_messages_are_named() -> None:
         tr.message({"type": "RECORD", "stream": "users", "record": [1]})
     with pytest.raises(ConfigError, match="BATCH"):
         tr.message({"type": "BATCH", "stream": "users"})
+
+
+def test_a_tap_updating_its_restored_state_in_place_still_gets_checkpointed() -> None:
+    saved = {"bindingStateV1": {"users": {"bookmark": {"partitions": [{"p": 1}]}}}}
+    sink = Sink()
+    tr = Translator(_bound(), sink, saved)
+    tap_state = restore_state(saved, _bound())
+    tap_state["bookmarks"]["users"]["partitions"][0]["value"] = 7  # as singer-sdk does
+    tr.state(tap_state)
+    assert sink.state(saved)["bindingStateV1"]["users"] == {"bookmark": {"partitions": [{"p": 1, "value": 7}]}}
