@@ -25,7 +25,7 @@ from .conftest import flow_sdk_argv, journal_docs, run_flow_sdk
 from .jsonl_catalog import EVENTS, NAME, jsonl_catalog, write_jsonl
 
 pytestmark = [pytest.mark.peer, pytest.mark.campaign]
-KILLS = 24
+KILLS = 20
 FILES, PER_FILE = 6, 5000
 T0 = 1_700_000_000
 
