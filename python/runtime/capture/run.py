@@ -29,6 +29,8 @@ from urllib.parse import quote
 import orjson
 
 from flow_sdk.errors import ConnectorError, ProtocolError, RemoteProtocolError
+from flow_sdk.flow import CaptureSpec, binding_collection
+from flow_sdk.protocol.capture import CaptureProtocol, Role
 from flow_sdk.runtime.capture.decode import CaptureResponse, decode_block
 from flow_sdk.runtime.catalog import specs
 from flow_sdk.runtime.catalog.loader import Catalog
@@ -42,8 +44,6 @@ from flow_sdk.runtime.storage.recovery_log import RecoveryLog, exclusive_lock
 from flow_sdk.state import apply_connector_state
 from flow_sdk.stdio import parse_json_texts
 
-SESSION_VARIANTS = ("captured", "checkpoint", "sourcedSchema", "backfillBegin", "backfillComplete")
-
 
 @dataclass(frozen=True)
 class Target:
@@ -55,19 +55,16 @@ class Target:
 
 def targets_of(capture_spec: Mapping[str, Any]) -> list[Target]:
     """One Target per binding of a CaptureSpec (Flow JSON form; inline or linked collections)."""
-    linked = capture_spec.get("linkedCollections") or []
+    spec = CaptureSpec.from_flow_json(capture_spec)
     compiled: dict[str, SchemaValidator] = {}
     targets = []
-    for index, binding in enumerate(capture_spec.get("bindings") or []):
-        collection = binding.get("collection")
-        if collection is None:
-            collection = linked[binding.get("collectionIndex", 0)]
-        name = collection["name"]
+    for index, binding in enumerate(spec.bindings):
+        collection = binding_collection(binding, spec.linked_collections, where=f"bindings[{index}]")
+        name = collection.name
         if name not in compiled:
-            schema = collection.get("writeSchema")
-            if schema is None:
+            if collection.write_schema is None:
                 raise ConnectorError(f"binding {index}: collection {name!r} has no write schema")
-            compiled[name] = SchemaValidator(name, schema, collection.get("key") or [])
+            compiled[name] = SchemaValidator(name, collection.write_schema, collection.key)
         targets.append(Target(name, compiled[name]))
     return targets
 
@@ -184,21 +181,20 @@ class CaptureSession:
         self.progress = progress
         self.should_stop = should_stop
         self.result = SessionResult(state=state)
+        # The order rules, shared with the connector framework; checkpoints are reported in bulk.
+        self.protocol = CaptureProtocol(Role.RUNTIME)
 
     def run(self, open_request: Mapping[str, Any]) -> SessionResult:
         """Open the session and process it until the connector is done (or `should_stop` says so)."""
         proc = self.process
+        self.protocol.send(open_request)
         proc.send(open_request)
         first = proc.read()
         if first is None:
             proc.finish()
-            raise ProtocolError("connector closed its output without answering `open`", expected="opened")
-        if first.get("opened") is None:
-            proc.kill()
-            got = describe(first)
-            raise ProtocolError(f"connector sent `{got}` before `opened`", expected="opened", received=got)
-        opened = first["opened"]
-        explicit_acks = bool(opened.get("explicitAcknowledgements", False)) if isinstance(opened, dict) else False
+            self.protocol.receive_end()
+        self._receive(first)
+        explicit_acks = self.protocol.explicit_acknowledgements
         tune_allocator()
         # Documents are acyclic and freed by reference counting; the cyclic collector would
         # rescan every buffered document over and over (it cuts throughput by 3-10x).
@@ -210,6 +206,14 @@ class CaptureSession:
             if collecting:
                 gc.enable()
         return self.result
+
+    def _receive(self, message: Any) -> None:
+        """Feed one response to the protocol core; on a violation the connector is killed first."""
+        try:
+            self.protocol.receive(message)
+        except ProtocolError:
+            self.process.kill()
+            raise
 
     def _loop(self, explicit_acks: bool) -> None:
         proc = self.process
@@ -293,7 +297,7 @@ class CaptureSession:
                     if cp is not None:
                         seal(cp)
                         continue
-                    self._other(msg, nbind)
+                    self._other(msg)
             except (KeyError, TypeError, AttributeError) as exc:
                 if type(msg) is not dict:
                     index = next(i for i, m in enumerate(msgs) if m is msg)
@@ -315,8 +319,11 @@ class CaptureSession:
                 result.state = state
                 if self.progress is not None:
                     self.progress.add_transaction(txn.counts, txn.checkpoints)
+                self.protocol.receive_checkpoints(txn.checkpoints)
                 if explicit_acks:
-                    proc.send({"acknowledge": {"checkpoints": txn.checkpoints}})
+                    acknowledge = {"acknowledge": {"checkpoints": txn.checkpoints}}
+                    self.protocol.send(acknowledge)
+                    proc.send(acknowledge)
                 sealed = {b: [] for b in range(nbind)}
                 sealed_counts = dict.fromkeys(range(nbind), 0)
                 sealed_states = []
@@ -352,7 +359,7 @@ class CaptureSession:
                     if cp is not None:
                         seal(cp)
                         continue
-                self._other(messages.of(response), nbind)
+                self._other(messages.of(response))
         except (KeyError, TypeError, AttributeError) as exc:
             raise self._malformed(messages.of(response), nbind, exc) from None
 
@@ -371,35 +378,11 @@ class CaptureSession:
             self.process.kill()
             raise validator.error(bad)
 
-    def _other(self, msg: Mapping[str, Any], nbind: int) -> None:
-        """Every message but captured/checkpoint: check it, and note what it means."""
-        variants = [k for k, v in msg.items() if v is not None and k != "$internal"]
-        if len(variants) != 1:
-            self.process.kill()
-            raise ProtocolError(
-                f"a response must set exactly one variant, got {variants or 'none'}",
-                expected="one of " + ", ".join(SESSION_VARIANTS),
-                received=", ".join(variants) or "an empty message",
-            )
-        kind = variants[0]
-        body = msg[kind]
-        if kind in ("sourcedSchema", "backfillBegin", "backfillComplete"):
-            binding = body.get("binding", 0) if isinstance(body, dict) else None
-            if not isinstance(binding, int) or not 0 <= binding < nbind:
-                self.process.kill()
-                raise ProtocolError(
-                    f"`{kind}` names binding {binding!r}, but the capture has {nbind} binding(s) (0..{nbind - 1})"
-                )
-            return
-        self.process.kill()
-        raise ProtocolError(
-            f"response `{kind}` is not valid during a capture session"
-            + (" (`opened` was already received)" if kind == "opened" else ""),
-            expected="one of " + ", ".join(SESSION_VARIANTS),
-            received=kind,
-        )
+    def _other(self, msg: Mapping[str, Any]) -> None:
+        """Every message but captured/checkpoint: the protocol core checks it (order, variant, binding)."""
+        self._receive(msg)
 
-    def _malformed(self, msg: Any, nbind: int, exc: Exception) -> ConnectorError:
+    def _malformed(self, msg: Any, nbind: int, exc: Exception) -> RemoteProtocolError:
         """Explain a message that broke the fast path."""
         self.process.kill()
         for kind in ("captured", "checkpoint"):
@@ -407,18 +390,18 @@ class CaptureSession:
             if body is None:
                 continue
             if not isinstance(body, dict):
-                return ProtocolError(f"`{kind}` must be an object, got {type(body).__name__}")
+                return RemoteProtocolError(f"`{kind}` must be an object, got {type(body).__name__}")
             if kind == "captured":
                 binding = body.get("binding", 0)
                 if not isinstance(binding, int) or isinstance(binding, bool) or not 0 <= binding < nbind:
-                    return ProtocolError(
+                    return RemoteProtocolError(
                         f"`captured` names binding {binding!r}, but the capture has {nbind} binding(s) "
                         f"(0..{nbind - 1})",
                         fields={"binding": binding},
                     )
                 if "doc" not in body:
-                    return ProtocolError("`captured` has no `doc`")
-        return ProtocolError(f"malformed response {describe(msg) if isinstance(msg, dict) else msg!r}: {exc!r}")
+                    return RemoteProtocolError("`captured` has no `doc`")
+        return RemoteProtocolError(f"malformed response {describe(msg) if isinstance(msg, dict) else msg!r}: {exc!r}")
 
 
 def open_request_with_state(open_request: Mapping[str, Any], state: Mapping[str, Any]) -> dict[str, Any]:
