@@ -239,6 +239,8 @@ class CaptureProtocol:
                 self.checkpoints_sent += 1
             elif name in _BINDING_RESPONSES:
                 self._check_binding(name, _get(body, "binding", "binding", 0), error)
+        elif self.owed is not None:
+            raise error(f"response {name!r} before {self.owed!r}", expected=repr(self.owed), received=name)
         else:
             already = " (`opened` was already sent)" if name == "opened" and self.phase is Phase.STREAMING else ""
             raise error(

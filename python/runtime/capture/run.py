@@ -20,7 +20,7 @@ import ctypes
 import gc
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -28,10 +28,13 @@ from urllib.parse import quote
 
 import orjson
 
+from flow_sdk.capture.request import Acknowledge, Request
+from flow_sdk.capture.response import Opened
 from flow_sdk.errors import ConnectorError, ProtocolError, RemoteProtocolError
 from flow_sdk.flow import CaptureSpec, binding_collection
 from flow_sdk.protocol.capture import CaptureProtocol, Role
 from flow_sdk.runtime.capture.decode import CaptureResponse, decode_block
+from flow_sdk.runtime.capture.pending import Pending, Transaction
 from flow_sdk.runtime.catalog import specs
 from flow_sdk.runtime.catalog.loader import Catalog
 from flow_sdk.runtime.connectors import raw
@@ -41,7 +44,6 @@ from flow_sdk.runtime.progress import Progress
 from flow_sdk.runtime.schema.validation import SchemaValidator
 from flow_sdk.runtime.storage.journal import JournalWriter, file_name, journal_path
 from flow_sdk.runtime.storage.recovery_log import RecoveryLog, exclusive_lock
-from flow_sdk.state import apply_connector_state
 from flow_sdk.stdio import parse_json_texts
 
 
@@ -91,29 +93,6 @@ def tune_allocator() -> None:
         libc.mallopt(_M_TOP_PAD, 64 << 20)
     except (OSError, AttributeError):
         pass  # not glibc: nothing to tune
-
-
-@dataclass
-class Transaction:
-    """Sealed checkpoints committed together."""
-
-    # Per binding index: the documents as compact JSON lines (each `\n`-terminated), in capture
-    # order, split in chunks; and how many documents they hold.
-    chunks: dict[int, list[bytes]]
-    counts: dict[int, int]
-    # The connector state reduced through the last checkpoint, and each checkpoint's own state.
-    state: dict[str, Any]
-    checkpoint_states: list[Any]
-
-    @property
-    def checkpoints(self) -> int:
-        """How many connector checkpoints this transaction commits."""
-        return len(self.checkpoint_states)
-
-    @property
-    def documents(self) -> int:
-        """How many documents this transaction commits."""
-        return sum(self.counts.values())
 
 
 class Sink(Protocol):
@@ -192,9 +171,10 @@ class CaptureSession:
         first = proc.read()
         if first is None:
             proc.finish()
-            self.protocol.receive_end()
+            self.protocol.receive_end()  # raises: `opened` is owed
+            return self.result
         self._receive(first)
-        explicit_acks = self.protocol.explicit_acknowledgements
+        explicit_acks = Opened.from_flow_json(first["opened"]).explicit_acknowledgements
         tune_allocator()
         # Documents are acyclic and freed by reference counting; the cyclic collector would
         # rescan every buffered document over and over (it cuts throughput by 3-10x).
@@ -217,136 +197,87 @@ class CaptureSession:
 
     def _loop(self, explicit_acks: bool) -> None:
         proc = self.process
-        nbind = len(self.targets)
-        # Documents of the current read batch, turned into JSON lines at the end of the batch (or
-        # at a checkpoint) while still in CPU cache: batching all of a checkpoint's documents as
-        # objects first is several times slower.
-        batch: dict[int, list[Any]] = {b: [] for b in range(nbind)}
-        push = {b: batch[b].append for b in range(nbind)}
-        pending: dict[int, list[bytes]] = {b: [] for b in range(nbind)}
-        pending_counts = dict.fromkeys(range(nbind), 0)
-        sealed: dict[int, list[bytes]] = {b: [] for b in range(nbind)}
-        sealed_counts = dict.fromkeys(range(nbind), 0)
-        sealed_states: list[Any] = []
-        state = self.state
-        result = self.result
-        json_codec = proc.codec.value == "json"
-        message_iter = None if json_codec else proc.messages()
-        dumps = orjson.dumps
-
-        stamp = self.stamper.stamp if self.stamper is not None else None
-        # Documents of the current read batch kept as their raw JSON text (the fast path, see
-        # capture_decode): parsed per binding in one call for validation, journaled from the text.
-        texts: dict[int, list[Any]] = {b: [] for b in range(nbind)}
-        push_text = {b: texts[b].append for b in range(nbind)}
-
-        def encode_batch() -> None:
-            for b, docs in batch.items():
-                if docs:
-                    self._validate(b, docs)
-                    if stamp is not None:
-                        stamp(docs)  # after validation: the write schema describes the captured document
-                    pending[b].append(b"\n".join(map(dumps, docs)) + b"\n")
-                    pending_counts[b] += len(docs)
-                    docs.clear()
-            for b, held in texts.items():
-                if held:
-                    pending[b].append(self._encode_texts(b, held))
-                    pending_counts[b] += len(held)
-                    held.clear()
-
-        def seal(cp: Any) -> None:
-            """A checkpoint: everything pending belongs to it."""
-            nonlocal state
-            state = apply_connector_state(state, cp.get("state"), "checkpoint", RemoteProtocolError)
-            sealed_states.append(cp.get("state"))
-            encode_batch()
-            for b in range(nbind):
-                if pending_counts[b]:
-                    sealed[b].extend(pending[b])
-                    sealed_counts[b] += pending_counts[b]
-                    pending[b] = []
-                    pending_counts[b] = 0
-
+        pending = Pending(len(self.targets), self.state, self._encode_docs, self._encode_texts)
+        message_iter = None if proc.codec.value == "json" else proc.messages()
         while True:
-            msgs: list[Any] = []
-            if json_codec:
-                body = proc.read_body()
-                if body is None:
-                    break
-                decoded = decode_block(body)
-                if decoded is not None:
-                    proc.lines_read += len(decoded)
-                    self._take_decoded(decoded, body, push_text, seal, nbind)
-                else:
-                    msgs = proc.parse_body(body)
-            else:
-                assert message_iter is not None
-                one = next(message_iter, None)
-                if one is None:
-                    break
-                msgs = [one]
-            msg: Any = None
-            try:
-                for msg in msgs:
-                    cap = msg.get("captured")
-                    if cap is not None:
-                        push[cap.get("binding", 0)](cap["doc"])
-                        continue
-                    cp = msg.get("checkpoint")
-                    if cp is not None:
-                        seal(cp)
-                        continue
-                    self._other(msg)
-            except (KeyError, TypeError, AttributeError) as exc:
-                if type(msg) is not dict:
-                    index = next(i for i, m in enumerate(msgs) if m is msg)
-                    raise proc.not_an_object(proc.lines_read - len(msgs) + index + 1, msg) from None
-                raise self._malformed(msg, nbind, exc) from None
-            encode_batch()
-            del msgs, msg
-            if sealed_states:
-                txn = Transaction(
-                    chunks={b: c for b, c in sealed.items() if c},
-                    counts={b: n for b, n in sealed_counts.items() if n},
-                    state=state,
-                    checkpoint_states=sealed_states,
-                )
-                self.sink.commit(txn)
-                result.documents += txn.documents
-                result.checkpoints += txn.checkpoints
-                result.transactions += 1
-                result.state = state
-                if self.progress is not None:
-                    self.progress.add_transaction(txn.counts, txn.checkpoints)
-                self.protocol.receive_checkpoints(txn.checkpoints)
-                if explicit_acks:
-                    acknowledge = {"acknowledge": {"checkpoints": txn.checkpoints}}
-                    self.protocol.send(acknowledge)
-                    proc.send(acknowledge)
-                sealed = {b: [] for b in range(nbind)}
-                sealed_counts = dict.fromkeys(range(nbind), 0)
-                sealed_states = []
-                if self.stamper is not None:
-                    self.stamper.next_transaction()
-                proc.touch()  # our own commit time is not the connector's silence
-                if self.should_stop():
-                    result.stopped = True
-                    proc.kill()
-                    return
-        if not result.stopped:
-            proc.finish()
+            messages = self._next_block(pending, message_iter)
+            if messages is None:
+                break
+            if messages:
+                self._dispatch(messages, pending)
+            pending.encode_batch()
+            del messages  # the block's documents are journal lines now: free them before committing
+            txn = pending.take()
+            if txn is not None and self._commit(txn, explicit_acks):
+                return
+        proc.finish()
 
-    def _take_decoded(
-        self,
-        decoded: list[CaptureResponse],
-        body: bytes,
-        push_text: Mapping[int, Callable[[Any], None]],
-        seal: Callable[[Any], None],
-        nbind: int,
-    ) -> None:
+    def _next_block(self, pending: Pending, message_iter: Iterator[dict[str, Any]] | None) -> list[Any] | None:
+        """Read one block: decoded straight into `pending` (returns []), or its messages as dicts; None at the end."""
+        proc = self.process
+        if message_iter is not None:
+            one = next(message_iter, None)
+            return None if one is None else [one]
+        body = proc.read_body()
+        if body is None:
+            return None
+        decoded = decode_block(body)
+        if decoded is None:
+            return proc.parse_body(body)
+        proc.lines_read += len(decoded)
+        self._take_decoded(decoded, body, pending)
+        return []
+
+    def _dispatch(self, messages: list[Any], pending: Pending) -> None:
+        """The general path: messages as dicts, one by one."""
+        push, seal = pending.push, pending.seal
+        msg: Any = None
+        try:
+            for msg in messages:
+                cap = msg.get("captured")
+                if cap is not None:
+                    push[cap.get("binding", 0)](cap["doc"])
+                    continue
+                cp = msg.get("checkpoint")
+                if cp is not None:
+                    seal(cp)
+                    continue
+                self._other(msg)
+        except (KeyError, TypeError, AttributeError) as exc:
+            proc = self.process
+            if type(msg) is not dict:
+                index = next(i for i, m in enumerate(messages) if m is msg)
+                raise proc.not_an_object(proc.lines_read - len(messages) + index + 1, msg) from None
+            raise self._malformed(msg, len(self.targets), exc) from None
+
+    def _commit(self, txn: Transaction, explicit_acks: bool) -> bool:
+        """Commit one transaction and acknowledge it; True when `should_stop` ends the session here."""
+        proc, result = self.process, self.result
+        self.protocol.receive_checkpoints(txn.checkpoints)
+        self.sink.commit(txn)
+        result.documents += txn.documents
+        result.checkpoints += txn.checkpoints
+        result.transactions += 1
+        result.state = txn.state
+        if self.progress is not None:
+            self.progress.add_transaction(txn.counts, txn.checkpoints)
+        if explicit_acks:
+            acknowledge = Request(acknowledge=Acknowledge(checkpoints=txn.checkpoints))
+            self.protocol.send(acknowledge)
+            proc.send(acknowledge.to_flow_json())
+        if self.stamper is not None:
+            self.stamper.next_transaction()
+        proc.touch()  # our own commit time is not the connector's silence
+        if self.should_stop():
+            result.stopped = True
+            proc.kill()
+            return True
+        return False
+
+    def _take_decoded(self, decoded: list[CaptureResponse], body: bytes, pending: Pending) -> None:
         """Dispatch a block decoded by `decode_block`; other variants take the general path one by one."""
         messages = _BlockMessages(decoded, body)
+        push_text, seal = pending.push_text, pending.seal
         response: Any = None
         try:
             for response in decoded:
@@ -361,7 +292,14 @@ class CaptureSession:
                         continue
                 self._other(messages.of(response))
         except (KeyError, TypeError, AttributeError) as exc:
-            raise self._malformed(messages.of(response), nbind, exc) from None
+            raise self._malformed(messages.of(response), len(self.targets), exc) from None
+
+    def _encode_docs(self, binding: int, docs: list[Any]) -> bytes:
+        """Journal lines of parsed documents: validated, then stamped (the write schema describes them unstamped)."""
+        self._validate(binding, docs)
+        if self.stamper is not None:
+            self.stamper.stamp(docs)
+        return b"\n".join(map(orjson.dumps, docs)) + b"\n"
 
     def _encode_texts(self, binding: int, texts: list[Any]) -> bytes:
         """Journal lines of documents given as raw JSON texts: parsed in one call, validated, stamped."""
