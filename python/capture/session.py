@@ -102,14 +102,18 @@ class Outbox:
         data += self._encoder.encode(checkpoint_message(state, merge_patch))
         self.put(Unit(data, 1))
 
-    def put(self, unit: Unit) -> None:
-        """Hand a unit to the writer, waiting while the queue is full; raise `Stopped` when stopping."""
+    def _offer(self, item: Unit | None) -> None:
+        """Queue `item` for the writer, waiting while the queue is full, unless the session stops first."""
         while not self._stop.is_set():
             try:
-                self.units.put(unit, timeout=0.2)
-                break
+                self.units.put(item, timeout=0.2)
+                return
             except queue.Full:
                 continue
+
+    def put(self, unit: Unit) -> None:
+        """Hand a unit to the writer, waiting while the queue is full; raise `Stopped` when stopping."""
+        self._offer(unit)
         if self._stop.is_set():
             raise Stopped(self.stop_reason or "stopping")
 
@@ -134,12 +138,7 @@ class Outbox:
 
     def finish(self) -> None:
         """Tell the writer that every unit has been queued."""
-        while not self._stop.is_set():
-            try:
-                self.units.put(None, timeout=0.2)
-                return
-            except queue.Full:
-                continue
+        self._offer(None)
 
     def wait_stopped(self, timeout: float | None = None) -> bool:
         """Block until the session stops (or `timeout` passes); returns whether it stopped."""
