@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Protocol
+
+from flow_sdk.errors import ProtocolError
 from flow_sdk.gazette import JournalSpec, LabelSelector, ShardSpec
 from flow_sdk.wire import RawJSON, UInt64, WireEnum, WireModel
 
@@ -19,6 +23,7 @@ __all__ = [
     "RangeSpec",
     "SerPolicy",
     "UUIDParts",
+    "binding_collection",
 ]
 
 
@@ -371,3 +376,33 @@ for _model in (
     MaterializationSpec,
 ):
     _model.model_rebuild()
+
+
+class _CollectionBinding(Protocol):
+    """A binding or transform that names its collection inline or by `collection_index`."""
+
+    @property
+    def collection(self) -> CollectionSpec | None: ...
+
+    @property
+    def collection_index(self) -> int: ...
+
+
+def binding_collection(
+    binding: _CollectionBinding, linked_collections: Sequence[CollectionSpec], *, where: str = "binding"
+) -> CollectionSpec:
+    """The collection of a binding: inline, or `linked_collections[binding.collection_index]` in linked form.
+
+    Raises ProtocolError naming the binding (`where`, e.g. "bindings[2]") when it has neither: no
+    inline collection and an index outside the linked collections.
+    """
+    if binding.collection is not None:
+        return binding.collection
+    index = binding.collection_index
+    if 0 <= index < len(linked_collections):
+        return linked_collections[index]
+    raise ProtocolError(
+        f"{where}.collectionIndex is out of range and the binding has no inline collection",
+        expected=f"an index in 0..{len(linked_collections) - 1}" if linked_collections else "an inline collection",
+        received=str(index),
+    )

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from common import CHECKPOINT_EVERY, documents
 
 from flow_sdk.capture import Connector, Session
+from flow_sdk.capture.request import Open
 
 
 class LowLevel(Connector):
     """Emits `config.count` users documents on binding 0."""
 
-    def open(self, config: dict[str, Any], request: Mapping[str, Any], session: Session) -> None:
+    def open(self, config: dict[str, Any], request: Open, session: Session, prepared: Any) -> None:
         """Emit and checkpoint."""
         emit = session.emit
         n = 0

@@ -1,17 +1,20 @@
 """flow_sdk.capture: write Estuary Flow capture connectors.
 
-Low level: subclass `Connector` and implement `discover` and `open`, writing through the
-`Session` (`emit`, `emit_many`, `checkpoint`, `sourced_schema`, `backfill_begin`,
-`backfill_complete`, `wait_acknowledged`). High level: subclass `StreamsConnector` and return
-`Stream`s; the SDK keeps per-binding state and checkpoints. Run with `Connector.main()` or `run()`.
+Low level: subclass `Connector`, declare `config_model` / `resource_model`, and implement
+`discover` and `open`, writing through the `Session` (`emit`, `emit_many`, `checkpoint`,
+`sourced_schema`, `backfill_begin`, `backfill_complete`, `wait_acknowledged`). High level:
+subclass `StreamsConnector` and return `Stream`s; the SDK keeps per-binding state and
+checkpoints. Run with `Connector.main()` or `run()`. The protocol's order rules live in
+`flow_sdk.protocol.capture`, shared with the local runtime.
 """
 
 from ..merge_patch import merge_patch
+from ..protocol.capture import CaptureProtocol, Phase, Role
 from ..state import BINDING_STATE, reduce_checkpoints
+from . import request, response
 from .connector import PROTOCOL_VERSION, Connector, run, serve
-from .protocol import CaptureProtocol, Phase
 from .session import Session, Stopped
-from .streams import Key, Stream, StreamsConnector, document_schema, key_pointers
+from .streams import Key, Plan, Stream, StreamResource, StreamsConnector, document_schema, key_pointers
 
 __all__ = [
     "BINDING_STATE",
@@ -20,14 +23,19 @@ __all__ = [
     "Connector",
     "Key",
     "Phase",
+    "Plan",
+    "Role",
     "Session",
     "Stopped",
     "Stream",
+    "StreamResource",
     "StreamsConnector",
     "document_schema",
     "key_pointers",
     "merge_patch",
     "reduce_checkpoints",
+    "request",
+    "response",
     "run",
     "serve",
 ]

@@ -19,11 +19,15 @@ from typing import Any, ClassVar, Literal
 import orjson
 import pydantic
 
+from ..config import ConfigModel
 from ..errors import ConfigError, ConnectorError
-from ..state import binding_patch, binding_states, stale_keys_patch, state_key_of
+from ..flow import CaptureSpec
+from ..state import binding_patch, binding_states, stale_keys_patch, state_key
 from ..stdio import Codec
+from . import request as rq
+from . import response as rs
 from .connector import Connector
-from .session import Session, Stopped
+from .session import Outbox, Session, Stopped, outbox_of
 
 SyncMode = Literal["incremental", "full_refresh"]
 _SUFFIX = b"}}\n"
@@ -107,27 +111,30 @@ class Stream:
         return {"type": "object", "required": [p.lstrip("/") for p in self.discovered_key()]}
 
 
-RESOURCE_CONFIG_SCHEMA: dict[str, Any] = {
-    "title": "Stream",
-    "type": "object",
-    "properties": {
-        "stream": {"type": "string", "title": "Stream", "description": "Name of the stream to capture."},
-        "syncMode": {
-            "type": "string",
-            "enum": ["incremental", "full_refresh"],
-            "title": "Sync Mode",
-            "description": "incremental: only new records, by cursor; full_refresh: a whole snapshot.",
-        },
-        "namespace": {"type": "string", "title": "Namespace", "description": "Namespace of the stream, if any."},
-        "cursorField": {
-            "type": "array",
-            "items": {"type": "string"},
-            "title": "Cursor Field",
-            "description": "Field the incremental mode orders and resumes by.",
-        },
-    },
-    "required": ["stream", "syncMode"],
-}
+def _no_description(schema: dict[str, Any]) -> None:
+    # The model's docstring is for developers; the advertised schema carries titles and field help.
+    schema.pop("description", None)
+
+
+class StreamResource(ConfigModel):
+    """The resource config of a `StreamsConnector` binding: which stream, and how to capture it."""
+
+    # Keys beyond these are tolerated (and ignored), as the hand-written schema before this model did.
+    model_config = pydantic.ConfigDict(title="Stream", extra="ignore", json_schema_extra=_no_description)
+
+    stream: str = pydantic.Field(title="Stream", description="Name of the stream to capture.")
+    sync_mode: SyncMode = pydantic.Field(
+        alias="syncMode",
+        title="Sync Mode",
+        description="incremental: only new records, by cursor; full_refresh: a whole snapshot.",
+    )
+    namespace: str = pydantic.Field("", title="Namespace", description="Namespace of the stream, if any.")
+    cursor_field: list[str] = pydantic.Field(
+        default_factory=list,
+        alias="cursorField",
+        title="Cursor Field",
+        description="Field the incremental mode orders and resumes by.",
+    )
 
 
 class BindingPlan:
@@ -147,23 +154,37 @@ _STATE_KEYS: dict[SyncMode, frozenset[str]] = {
 }
 
 
+class Plan:
+    """What `StreamsConnector.prepare_open` decided, handed to `open`: the bindings and a stale-state patch."""
+
+    def __init__(self, bindings: list[BindingPlan], stale: dict[str, Any] | None) -> None:
+        self.bindings = bindings
+        self.stale = stale
+
+
+def _state_key(binding: CaptureSpec.Binding) -> str:
+    # Older specs have no stateKey: Flow's rule computes it from resource path and backfill.
+    return binding.state_key or state_key(binding.resource_path, binding.backfill)
+
+
 class StreamsConnector(Connector):
     """A capture made of `Stream`s; override `streams(config)`.
 
-    Tuning: a unit (documents + checkpoint) closes after `checkpoint_every` documents or about
-    `checkpoint_bytes` bytes, at the next cursor boundary.
+    Bindings use the `StreamResource` resource config. Tuning: a unit (documents + checkpoint)
+    closes after `checkpoint_every` documents or about `checkpoint_bytes` bytes, at the next
+    cursor boundary.
     """
 
-    resource_config_schema: ClassVar[dict[str, Any]] = RESOURCE_CONFIG_SCHEMA
+    resource_model: ClassVar[type[ConfigModel] | None] = StreamResource
     resource_path_pointers: ClassVar[list[str]] = ["/stream"]
     checkpoint_every: int = 5000
     checkpoint_bytes: int = 1 << 20
 
-    def streams(self, config: dict[str, Any]) -> Sequence[Stream]:
+    def streams(self, config: Any) -> Sequence[Stream]:
         """The streams of this source for `config`."""
         raise NotImplementedError
 
-    def discover(self, config: dict[str, Any], request: Mapping[str, Any]) -> list[dict[str, Any]]:
+    def discover(self, config: Any, request: rq.Discover) -> rs.Discovered:
         """One binding per stream, incremental where the stream supports it."""
         out = []
         for stream in self.streams(config):
@@ -171,54 +192,55 @@ class StreamsConnector(Connector):
             if stream.cursor_field:
                 resource["cursorField"] = [stream.cursor_field]
             out.append(
-                {
-                    "recommendedName": stream.name,
-                    "resourceConfig": resource,
-                    "documentSchema": stream.discovered_schema(),
-                    "key": stream.discovered_key(),
-                    "resourcePath": self.resource_path(resource),
-                }
+                rs.Discovered.Binding(
+                    recommended_name=stream.name,
+                    resource_config=resource,
+                    document_schema=stream.discovered_schema(),
+                    key=stream.discovered_key(),
+                    resource_path=self.resource_path(resource),
+                )
             )
-        return out
+        return rs.Discovered(bindings=out)
 
-    def validate(self, config: dict[str, Any], request: Mapping[str, Any]) -> list[dict[str, Any]]:
+    def validate(self, config: Any, request: rq.Validate) -> rs.Validated:
         """Check every binding names a known stream in a mode it supports."""
-        out = super().validate(config, request)
         by_name = {s.name: s for s in self.streams(config)}
-        for index, binding in enumerate(request.get("bindings") or []):
-            self._resolve(by_name, index, binding.get("resourceConfig") or {})
-        return out
+        paths = []
+        for index, binding in enumerate(request.bindings):
+            resource = self.resource(binding, index, request.linked_collections)
+            self._resolve(by_name, index, resource)
+            paths.append(rs.Validated.Binding(resource_path=self.resource_path(resource)))
+        return rs.Validated(bindings=paths)
 
-    def _resolve(
-        self, by_name: Mapping[str, Stream], index: int, resource: Mapping[str, Any]
-    ) -> tuple[Stream, SyncMode]:
-        name = resource.get("stream")
-        stream = by_name.get(str(name))
+    def _resolve(self, by_name: Mapping[str, Stream], index: int, resource: StreamResource) -> tuple[Stream, SyncMode]:
+        name = resource.stream
+        stream = by_name.get(name)
         if stream is None:
             raise ConfigError(f"binding {index}: unknown stream {name!r} (known: {', '.join(sorted(by_name))})")
-        mode = resource.get("syncMode") or stream.sync_modes()[0]
+        mode = resource.sync_mode
         if mode not in stream.sync_modes():
             raise ConfigError(f"binding {index}: stream {name!r} does not support syncMode {mode!r}")
-        cursor = resource.get("cursorField")
-        if mode == "incremental" and cursor and list(cursor) != [stream.cursor_field]:
+        cursor = resource.cursor_field
+        if mode == "incremental" and cursor and cursor != [stream.cursor_field]:
             raise ConfigError(
                 f"binding {index}: stream {name!r} can only use cursorField [{stream.cursor_field!r}], not {cursor!r}"
             )
         return stream, mode
 
-    def plan(self, config: dict[str, Any], request: Mapping[str, Any]) -> tuple[list[BindingPlan], Any]:
-        """Match bindings to streams and their restored state; also the patch dropping stale state."""
-        state = request.get("state") or {}
+    def prepare_open(self, config: Any, request: rq.Open) -> Plan:
+        """Match bindings to streams and their restored state before `opened`; `open` receives the plan."""
+        state = request.state or {}
         by_key = binding_states(state)
         by_name = {s.name: s for s in self.streams(config)}
+        capture = request.capture or CaptureSpec()
         plans = []
-        for index, binding in enumerate((request.get("capture") or {}).get("bindings") or []):
-            stream, mode = self._resolve(by_name, index, binding.get("resourceConfig") or {})
-            key = state_key_of(binding)
+        for index, resource in enumerate(self.resources(capture)):
+            stream, mode = self._resolve(by_name, index, resource)
+            key = _state_key(capture.bindings[index])
             restored = dict(by_key.get(key) or {})
             self._check_state(index, key, stream, mode, restored)
             plans.append(BindingPlan(index, stream, mode, key, restored))
-        return plans, stale_keys_patch(state, [p.state_key for p in plans])
+        return Plan(plans, stale_keys_patch(state, [p.state_key for p in plans]))
 
     def _check_state(self, index: int, key: str, stream: Stream, mode: SyncMode, state: dict[str, Any]) -> None:
         unexpected = set(state) - _STATE_KEYS[mode]
@@ -243,22 +265,17 @@ class StreamsConnector(Connector):
                 f"must be an integer, got {state['snapshots']!r}"
             )
 
-    def prepare_open(self, config: dict[str, Any], request: Mapping[str, Any]) -> None:
-        """Match bindings to streams and check their state before `opened`."""
-        self._planned = self.plan(config, request)
-
-    def open(self, config: dict[str, Any], request: Mapping[str, Any], session: Session) -> None:
-        """Run every binding on its own thread; return when all finished."""
-        planned = getattr(self, "_planned", None)
-        plans, stale = planned if planned is not None else self.plan(config, request)
-        if stale is not None:
-            session.checkpoint(stale)
+    def open(self, config: Any, request: rq.Open, session: Session, prepared: Plan) -> None:
+        """Run every binding of the plan on its own thread; return when all finished."""
+        outbox = outbox_of(session)
+        if prepared.stale is not None:
+            session.checkpoint(prepared.stale)
         failures: list[BaseException] = []
         threads = [
             threading.Thread(
-                target=self._run_binding, args=(session, plan, failures), name=f"binding-{plan.index}", daemon=True
+                target=self._run_binding, args=(outbox, plan, failures), name=f"binding-{plan.index}", daemon=True
             )
-            for plan in plans
+            for plan in prepared.bindings
         ]
         for thread in threads:
             thread.start()
@@ -269,17 +286,17 @@ class StreamsConnector(Connector):
         if session.stopping:
             raise Stopped(session.stop_reason or "stopping")
 
-    def _run_binding(self, session: Session, plan: BindingPlan, failures: list[BaseException]) -> None:
+    def _run_binding(self, outbox: Outbox, plan: BindingPlan, failures: list[BaseException]) -> None:
         try:
             if plan.mode == "incremental":
-                run_incremental(session, plan, self.checkpoint_every, self.checkpoint_bytes)
+                run_incremental(outbox, plan, self.checkpoint_every, self.checkpoint_bytes)
             else:
-                run_full_refresh(session, plan, self.checkpoint_every, self.checkpoint_bytes)
+                run_full_refresh(outbox, plan, self.checkpoint_every, self.checkpoint_bytes)
         except Stopped:
             pass
         except BaseException as exc:
             failures.append(exc)
-            session.fail(exc)
+            outbox.fail(exc)
 
 
 def _next_limit(every: int, max_bytes: int, unit_bytes: int, docs: int) -> int:
@@ -294,10 +311,10 @@ def _next_limit(every: int, max_bytes: int, unit_bytes: int, docs: int) -> int:
 BATCH = 200
 
 
-def _framer(session: Session, index: int) -> Callable[[list[Any]], bytes]:
+def _framer(outbox: Outbox, index: int) -> Callable[[list[Any]], bytes]:
     """Frames a batch of documents as `captured` lines of binding `index`."""
-    if session.codec is not Codec.JSON:
-        encode = session.encode_captured
+    if outbox.codec is not Codec.JSON:
+        encode = outbox.encode_captured
         return lambda docs: b"".join(encode(index, doc) for doc in docs)
     prefix = b'{"captured":{"binding":%d,"doc":' % index
     separator = _SUFFIX + prefix
@@ -310,13 +327,13 @@ def _join(parts: list[bytes]) -> bytearray:
     return bytearray().join(parts)
 
 
-def run_incremental(session: Session, plan: BindingPlan, every: int, max_bytes: int) -> None:
+def run_incremental(outbox: Outbox, plan: BindingPlan, every: int, max_bytes: int) -> None:
     """Capture one incremental binding, checkpointing only where the cursor value changes."""
     stream, index, key = plan.stream, plan.index, plan.state_key
     field = stream.cursor_field
     assert field is not None
     committed = plan.state.get("cursor")
-    frame = _framer(session, index)
+    frame = _framer(outbox, index)
     source: Iterator[Any] = iter(stream.incremental(committed))
     pending: list[Any] = []  # the document that ended the previous unit (its cursor is new)
     limit, count = every, 0
@@ -349,17 +366,17 @@ def run_incremental(session: Session, plan: BindingPlan, every: int, max_bytes: 
                 )
             unit = _join(parts)
             limit = _next_limit(every, max_bytes, len(unit), count)
-            session.commit(unit, binding_patch(key, {"cursor": last}))
+            outbox.commit(unit, binding_patch(key, {"cursor": last}))
             committed, parts, count = last, [], 0
         if not docs:
             return
 
 
-def run_full_refresh(session: Session, plan: BindingPlan, every: int, max_bytes: int) -> None:
+def run_full_refresh(outbox: Outbox, plan: BindingPlan, every: int, max_bytes: int) -> None:
     """Capture one full-refresh binding: backfillBegin, the snapshot in units, backfillComplete."""
     index = plan.index
-    session.backfill_begin(index)
-    frame = _framer(session, index)
+    outbox.commit(bytearray(outbox.encode({"backfillBegin": {"binding": index}})), {})
+    frame = _framer(outbox, index)
     source = iter(plan.stream.snapshot())
     limit, count = every, 0
     parts: list[bytes] = []
@@ -372,9 +389,10 @@ def run_full_refresh(session: Session, plan: BindingPlan, every: int, max_bytes:
             unit = _join(parts)
             limit = _next_limit(every, max_bytes, len(unit), count)
             # Snapshot units carry no state: a restart begins a new snapshot.
-            session.commit(unit, {})
+            outbox.commit(unit, {})
             parts, count = [], 0
         if not docs:
             break
     done = int(plan.state.get("snapshots", 0)) + 1
-    session.backfill_complete(index, binding_patch(plan.state_key, {"snapshots": done}))
+    complete = bytearray(outbox.encode({"backfillComplete": {"binding": index}}))
+    outbox.commit(complete, binding_patch(plan.state_key, {"snapshots": done}))

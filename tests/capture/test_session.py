@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Annotated, Any, ClassVar
 
 import pydantic
 import pytest
 
 from flow_sdk.capture import Connector, Key, Session, Stream, StreamsConnector, merge_patch
+from flow_sdk.capture.request import Open
 from flow_sdk.errors import ConfigError, ConnectorError, ProtocolError
 from flow_sdk.stdio import Codec
 
@@ -21,7 +22,7 @@ class Scripted(Connector):
     def __init__(self, script: Any) -> None:
         self.script = script
 
-    def open(self, config: dict[str, Any], request: Mapping[str, Any], session: Session) -> None:
+    def open(self, config: Any, request: Open, session: Session, prepared: Any) -> None:
         self.script(session)
 
 
@@ -133,7 +134,7 @@ def test_acknowledgements_reach_the_session() -> None:
     class Acked(Connector):
         wants_acknowledgements: ClassVar[bool] = True
 
-        def open(self, config: dict[str, Any], request: Mapping[str, Any], session: Session) -> None:
+        def open(self, config: Any, request: Open, session: Session, prepared: Any) -> None:
             session.on_acknowledge = seen.append
             session.emit(0, {"id": 1})
             session.checkpoint({"n": 1})
@@ -150,7 +151,7 @@ def test_acknowledgement_window_holds_back_checkpoints() -> None:
         wants_acknowledgements: ClassVar[bool] = True
         max_unacknowledged: ClassVar[int] = 2
 
-        def open(self, config: dict[str, Any], request: Mapping[str, Any], session: Session) -> None:
+        def open(self, config: Any, request: Open, session: Session, prepared: Any) -> None:
             for n in range(6):
                 session.checkpoint({"n": n})
 
@@ -163,7 +164,7 @@ def test_over_acknowledgement_is_a_protocol_error() -> None:
     class Acked(Connector):
         wants_acknowledgements: ClassVar[bool] = True
 
-        def open(self, config: dict[str, Any], request: Mapping[str, Any], session: Session) -> None:
+        def open(self, config: Any, request: Open, session: Session, prepared: Any) -> None:
             session.checkpoint({})
             session.wait_stopped(10)
 
@@ -221,7 +222,7 @@ class RowsSource(StreamsConnector):
 
     checkpoint_every = 7
 
-    def streams(self, config: dict[str, Any]) -> list[Stream]:
+    def streams(self, config: Any) -> list[Stream]:
         return [Rows("a", 500, 5), Rows("b", 300, 13)]
 
 
@@ -325,7 +326,7 @@ def test_a_failing_stream_fails_the_capture() -> None:
             raise RuntimeError("upstream API returned 500")
 
     class BrokenSource(RowsSource):
-        def streams(self, config: dict[str, Any]) -> list[Stream]:
+        def streams(self, config: Any) -> list[Stream]:
             return [Broken("a", 1, 1)]
 
     with pytest.raises(RuntimeError, match="upstream API returned 500"):

@@ -72,12 +72,12 @@ def test_garbage_output_is_a_protocol_error_with_line_and_excerpt(bad: Callable[
 @pytest.mark.parametrize(
     ("mode", "expected"),
     [
-        ("before_opened", "sent `captured` before `opened`"),
+        ("before_opened", "response 'captured' before 'opened'"),
         ("binding", "names binding 5, but the capture has 1 binding(s)"),
         ("bad_state", "state.updated must be a JSON object"),
         ("array", "line 2: expected a JSON object (one message), got list"),
-        ("wrong_variant_session", "response `validated` is not valid during a capture session"),
-        ("null_checkpoint", "a response must set exactly one variant, got none"),
+        ("wrong_variant_session", "response 'validated' is not valid in phase streaming"),
+        ("null_checkpoint", "a capture response must set exactly one variant"),
     ],
 )
 def test_protocol_order_violations(bad: Callable[..., Path], mode: str, expected: str) -> None:

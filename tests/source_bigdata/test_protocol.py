@@ -35,7 +35,23 @@ def test_spec() -> None:
     assert config["title"] == "Big Data Spec"
     assert "data_name" in config["required"]
     assert config["properties"]["data_name"]["pattern"] == "^[a-z0-9_\\-]+$"
-    assert {"seed", "records_per_stream"} <= set(config["properties"])
+    # What users see of each field, as the hand-written schema before the ConfigModel had it.
+    shown = {
+        name: {k: v for k, v in field.items() if k in ("type", "title", "default", "minimum", "secret")}
+        for name, field in config["properties"].items()
+    }
+    assert shown == {
+        "data_name": {"type": "string", "title": "Data Name"},
+        "seed": {"type": "integer", "title": "Seed", "default": 42},
+        "records_per_stream": {"type": "integer", "title": "Records per Stream", "minimum": 0, "default": 10000},
+        "records_per_cursor": {"type": "integer", "title": "Records per Cursor Value", "minimum": 1, "default": 10},
+        "records_per_checkpoint": {"type": "integer", "title": "Records per Checkpoint", "minimum": 1, "default": 5000},
+        "key_space": {"type": "integer", "title": "Key Space", "minimum": 0, "default": 0},
+        "explicit_acknowledgements": {"type": "boolean", "title": "Explicit Acknowledgements", "default": False},
+        "api_key": {"type": "string", "title": "API Key", "secret": True},
+    }
+    assert all(field.get("description") for field in config["properties"].values())
+    assert config["required"] == ["data_name"]
     resource = spec["resourceConfigSchema"]
     assert {"stream", "syncMode", "namespace", "cursorField"} <= set(resource["properties"])
     assert resource["properties"]["syncMode"]["enum"] == ["incremental", "full_refresh"]

@@ -27,6 +27,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.util import load_yaml_guess_indent
 
+from flow_sdk.capture.response import Discovered, Spec
 from flow_sdk.errors import ConfigError
 from flow_sdk.runtime.catalog import specs
 from flow_sdk.runtime.catalog.loader import Catalog, read_document
@@ -60,9 +61,9 @@ def discover(
     """Run Discover for a catalog capture and merge the result into the file that defines it."""
     capture = catalog.capture(name)
     start = starter(catalog, name, timeout=timeout)
-    spec = unary(start, specs.spec_request(catalog, name))
-    pointers = spec.get("resourcePathPointers") or None
-    discovered = unary(start, specs.discover_request(catalog, name)).get("bindings") or []
+    spec = Spec.from_flow_json(unary(start, specs.spec_request(catalog, name)))
+    pointers = spec.resource_path_pointers or None
+    discovered = Discovered.from_flow_json(unary(start, specs.discover_request(catalog, name))).bindings
 
     path = capture.source
     edited = _load_for_edit(path)
@@ -80,22 +81,22 @@ def discover(
     bound = {tuple(specs.resource_path(b.resource, pointers)) for b in capture.bindings}
     result = DiscoverResult(kept_bindings=len(capture.bindings))
     for item in discovered:
-        resource = item.get("resourceConfig") or {}
-        rpath = tuple(item.get("resourcePath") or specs.resource_path(resource, pointers))
+        resource = item.resource_config or {}
+        rpath = tuple(item.resource_path or specs.resource_path(resource, pointers))
         if rpath in bound:
             continue
         bound.add(rpath)
-        recommended = item.get("recommendedName") or "_".join(rpath) or "collection"
+        recommended = item.recommended_name or "_".join(rpath) or "collection"
         target = collection_name(name, recommended)
         entry: dict[str, Any] = {"resource": resource, "target": target}
-        if item.get("disable"):
+        if item.disable:
             entry["disable"] = True
         bindings.append(entry)
         result.added_bindings.append(target)
         if target in catalog.collections or target in collections:
             continue
-        schema = item.get("documentSchema") or {}
-        collection: dict[str, Any] = {"key": list(item.get("key") or [])}
+        schema = item.document_schema or {}
+        collection: dict[str, Any] = {"key": list(item.key)}
         if inline_schemas:
             collection["schema"] = schema
         else:

@@ -13,7 +13,8 @@ from typing import IO, Any
 
 import orjson
 
-from flow_sdk.runtime.capture.run import SessionResult, Target, Transaction, prepare, run_sessions
+from flow_sdk.runtime.capture.pending import Transaction
+from flow_sdk.runtime.capture.run import SessionResult, Target, prepare, run_sessions
 from flow_sdk.runtime.catalog.loader import Catalog
 from flow_sdk.runtime.connectors.raw import starter
 from flow_sdk.runtime.progress import Progress

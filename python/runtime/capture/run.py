@@ -20,7 +20,7 @@ import ctypes
 import gc
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -28,8 +28,13 @@ from urllib.parse import quote
 
 import orjson
 
+from flow_sdk.capture.request import Acknowledge, Request
+from flow_sdk.capture.response import Opened
 from flow_sdk.errors import ConnectorError, ProtocolError, RemoteProtocolError
+from flow_sdk.flow import CaptureSpec, binding_collection
+from flow_sdk.protocol.capture import CaptureProtocol, Role
 from flow_sdk.runtime.capture.decode import CaptureResponse, decode_block
+from flow_sdk.runtime.capture.pending import Pending, Transaction
 from flow_sdk.runtime.catalog import specs
 from flow_sdk.runtime.catalog.loader import Catalog
 from flow_sdk.runtime.connectors import raw
@@ -39,10 +44,7 @@ from flow_sdk.runtime.progress import Progress
 from flow_sdk.runtime.schema.validation import SchemaValidator
 from flow_sdk.runtime.storage.journal import JournalWriter, file_name, journal_path
 from flow_sdk.runtime.storage.recovery_log import RecoveryLog, exclusive_lock
-from flow_sdk.state import apply_connector_state
 from flow_sdk.stdio import parse_json_texts
-
-SESSION_VARIANTS = ("captured", "checkpoint", "sourcedSchema", "backfillBegin", "backfillComplete")
 
 
 @dataclass(frozen=True)
@@ -55,19 +57,16 @@ class Target:
 
 def targets_of(capture_spec: Mapping[str, Any]) -> list[Target]:
     """One Target per binding of a CaptureSpec (Flow JSON form; inline or linked collections)."""
-    linked = capture_spec.get("linkedCollections") or []
+    spec = CaptureSpec.from_flow_json(capture_spec)
     compiled: dict[str, SchemaValidator] = {}
     targets = []
-    for index, binding in enumerate(capture_spec.get("bindings") or []):
-        collection = binding.get("collection")
-        if collection is None:
-            collection = linked[binding.get("collectionIndex", 0)]
-        name = collection["name"]
+    for index, binding in enumerate(spec.bindings):
+        collection = binding_collection(binding, spec.linked_collections, where=f"bindings[{index}]")
+        name = collection.name
         if name not in compiled:
-            schema = collection.get("writeSchema")
-            if schema is None:
+            if collection.write_schema is None:
                 raise ConnectorError(f"binding {index}: collection {name!r} has no write schema")
-            compiled[name] = SchemaValidator(name, schema, collection.get("key") or [])
+            compiled[name] = SchemaValidator(name, collection.write_schema, collection.key)
         targets.append(Target(name, compiled[name]))
     return targets
 
@@ -94,29 +93,6 @@ def tune_allocator() -> None:
         libc.mallopt(_M_TOP_PAD, 64 << 20)
     except (OSError, AttributeError):
         pass  # not glibc: nothing to tune
-
-
-@dataclass
-class Transaction:
-    """Sealed checkpoints committed together."""
-
-    # Per binding index: the documents as compact JSON lines (each `\n`-terminated), in capture
-    # order, split in chunks; and how many documents they hold.
-    chunks: dict[int, list[bytes]]
-    counts: dict[int, int]
-    # The connector state reduced through the last checkpoint, and each checkpoint's own state.
-    state: dict[str, Any]
-    checkpoint_states: list[Any]
-
-    @property
-    def checkpoints(self) -> int:
-        """How many connector checkpoints this transaction commits."""
-        return len(self.checkpoint_states)
-
-    @property
-    def documents(self) -> int:
-        """How many documents this transaction commits."""
-        return sum(self.counts.values())
 
 
 class Sink(Protocol):
@@ -184,21 +160,21 @@ class CaptureSession:
         self.progress = progress
         self.should_stop = should_stop
         self.result = SessionResult(state=state)
+        # The order rules, shared with the connector framework; checkpoints are reported in bulk.
+        self.protocol = CaptureProtocol(Role.RUNTIME)
 
     def run(self, open_request: Mapping[str, Any]) -> SessionResult:
         """Open the session and process it until the connector is done (or `should_stop` says so)."""
         proc = self.process
+        self.protocol.send(open_request)
         proc.send(open_request)
         first = proc.read()
         if first is None:
             proc.finish()
-            raise ProtocolError("connector closed its output without answering `open`", expected="opened")
-        if first.get("opened") is None:
-            proc.kill()
-            got = describe(first)
-            raise ProtocolError(f"connector sent `{got}` before `opened`", expected="opened", received=got)
-        opened = first["opened"]
-        explicit_acks = bool(opened.get("explicitAcknowledgements", False)) if isinstance(opened, dict) else False
+            self.protocol.receive_end()  # raises: `opened` is owed
+            return self.result
+        self._receive(first)
+        explicit_acks = Opened.from_flow_json(first["opened"]).explicit_acknowledgements
         tune_allocator()
         # Documents are acyclic and freed by reference counting; the cyclic collector would
         # rescan every buffered document over and over (it cuts throughput by 3-10x).
@@ -211,135 +187,97 @@ class CaptureSession:
                 gc.enable()
         return self.result
 
+    def _receive(self, message: Any) -> None:
+        """Feed one response to the protocol core; on a violation the connector is killed first."""
+        try:
+            self.protocol.receive(message)
+        except ProtocolError:
+            self.process.kill()
+            raise
+
     def _loop(self, explicit_acks: bool) -> None:
         proc = self.process
-        nbind = len(self.targets)
-        # Documents of the current read batch, turned into JSON lines at the end of the batch (or
-        # at a checkpoint) while still in CPU cache: batching all of a checkpoint's documents as
-        # objects first is several times slower.
-        batch: dict[int, list[Any]] = {b: [] for b in range(nbind)}
-        push = {b: batch[b].append for b in range(nbind)}
-        pending: dict[int, list[bytes]] = {b: [] for b in range(nbind)}
-        pending_counts = dict.fromkeys(range(nbind), 0)
-        sealed: dict[int, list[bytes]] = {b: [] for b in range(nbind)}
-        sealed_counts = dict.fromkeys(range(nbind), 0)
-        sealed_states: list[Any] = []
-        state = self.state
-        result = self.result
-        json_codec = proc.codec.value == "json"
-        message_iter = None if json_codec else proc.messages()
-        dumps = orjson.dumps
-
-        stamp = self.stamper.stamp if self.stamper is not None else None
-        # Documents of the current read batch kept as their raw JSON text (the fast path, see
-        # capture_decode): parsed per binding in one call for validation, journaled from the text.
-        texts: dict[int, list[Any]] = {b: [] for b in range(nbind)}
-        push_text = {b: texts[b].append for b in range(nbind)}
-
-        def encode_batch() -> None:
-            for b, docs in batch.items():
-                if docs:
-                    self._validate(b, docs)
-                    if stamp is not None:
-                        stamp(docs)  # after validation: the write schema describes the captured document
-                    pending[b].append(b"\n".join(map(dumps, docs)) + b"\n")
-                    pending_counts[b] += len(docs)
-                    docs.clear()
-            for b, held in texts.items():
-                if held:
-                    pending[b].append(self._encode_texts(b, held))
-                    pending_counts[b] += len(held)
-                    held.clear()
-
-        def seal(cp: Any) -> None:
-            """A checkpoint: everything pending belongs to it."""
-            nonlocal state
-            state = apply_connector_state(state, cp.get("state"), "checkpoint", RemoteProtocolError)
-            sealed_states.append(cp.get("state"))
-            encode_batch()
-            for b in range(nbind):
-                if pending_counts[b]:
-                    sealed[b].extend(pending[b])
-                    sealed_counts[b] += pending_counts[b]
-                    pending[b] = []
-                    pending_counts[b] = 0
-
+        pending = Pending(len(self.targets), self.state, self._encode_docs, self._encode_texts)
+        message_iter = None if proc.codec.value == "json" else proc.messages()
         while True:
-            msgs: list[Any] = []
-            if json_codec:
-                body = proc.read_body()
-                if body is None:
-                    break
-                decoded = decode_block(body)
-                if decoded is not None:
-                    proc.lines_read += len(decoded)
-                    self._take_decoded(decoded, body, push_text, seal, nbind)
-                else:
-                    msgs = proc.parse_body(body)
-            else:
-                assert message_iter is not None
-                one = next(message_iter, None)
-                if one is None:
-                    break
-                msgs = [one]
-            msg: Any = None
-            try:
-                for msg in msgs:
-                    cap = msg.get("captured")
-                    if cap is not None:
-                        push[cap.get("binding", 0)](cap["doc"])
-                        continue
-                    cp = msg.get("checkpoint")
-                    if cp is not None:
-                        seal(cp)
-                        continue
-                    self._other(msg, nbind)
-            except (KeyError, TypeError, AttributeError) as exc:
-                if type(msg) is not dict:
-                    index = next(i for i, m in enumerate(msgs) if m is msg)
-                    raise proc.not_an_object(proc.lines_read - len(msgs) + index + 1, msg) from None
-                raise self._malformed(msg, nbind, exc) from None
-            encode_batch()
-            del msgs, msg
-            if sealed_states:
-                txn = Transaction(
-                    chunks={b: c for b, c in sealed.items() if c},
-                    counts={b: n for b, n in sealed_counts.items() if n},
-                    state=state,
-                    checkpoint_states=sealed_states,
-                )
-                self.sink.commit(txn)
-                result.documents += txn.documents
-                result.checkpoints += txn.checkpoints
-                result.transactions += 1
-                result.state = state
-                if self.progress is not None:
-                    self.progress.add_transaction(txn.counts, txn.checkpoints)
-                if explicit_acks:
-                    proc.send({"acknowledge": {"checkpoints": txn.checkpoints}})
-                sealed = {b: [] for b in range(nbind)}
-                sealed_counts = dict.fromkeys(range(nbind), 0)
-                sealed_states = []
-                if self.stamper is not None:
-                    self.stamper.next_transaction()
-                proc.touch()  # our own commit time is not the connector's silence
-                if self.should_stop():
-                    result.stopped = True
-                    proc.kill()
-                    return
-        if not result.stopped:
-            proc.finish()
+            messages = self._next_block(pending, message_iter)
+            if messages is None:
+                break
+            if messages:
+                self._dispatch(messages, pending)
+            pending.encode_batch()
+            del messages  # the block's documents are journal lines now: free them before committing
+            txn = pending.take()
+            if txn is not None and self._commit(txn, explicit_acks):
+                return
+        proc.finish()
 
-    def _take_decoded(
-        self,
-        decoded: list[CaptureResponse],
-        body: bytes,
-        push_text: Mapping[int, Callable[[Any], None]],
-        seal: Callable[[Any], None],
-        nbind: int,
-    ) -> None:
+    def _next_block(self, pending: Pending, message_iter: Iterator[dict[str, Any]] | None) -> list[Any] | None:
+        """Read one block: decoded straight into `pending` (returns []), or its messages as dicts; None at the end."""
+        proc = self.process
+        if message_iter is not None:
+            one = next(message_iter, None)
+            return None if one is None else [one]
+        body = proc.read_body()
+        if body is None:
+            return None
+        decoded = decode_block(body)
+        if decoded is None:
+            return proc.parse_body(body)
+        proc.lines_read += len(decoded)
+        self._take_decoded(decoded, body, pending)
+        return []
+
+    def _dispatch(self, messages: list[Any], pending: Pending) -> None:
+        """The general path: messages as dicts, one by one."""
+        push, seal = pending.push, pending.seal
+        msg: Any = None
+        try:
+            for msg in messages:
+                cap = msg.get("captured")
+                if cap is not None:
+                    push[cap.get("binding", 0)](cap["doc"])
+                    continue
+                cp = msg.get("checkpoint")
+                if cp is not None:
+                    seal(cp)
+                    continue
+                self._other(msg)
+        except (KeyError, TypeError, AttributeError) as exc:
+            proc = self.process
+            if type(msg) is not dict:
+                index = next(i for i, m in enumerate(messages) if m is msg)
+                raise proc.not_an_object(proc.lines_read - len(messages) + index + 1, msg) from None
+            raise self._malformed(msg, len(self.targets), exc) from None
+
+    def _commit(self, txn: Transaction, explicit_acks: bool) -> bool:
+        """Commit one transaction and acknowledge it; True when `should_stop` ends the session here."""
+        proc, result = self.process, self.result
+        self.protocol.receive_checkpoints(txn.checkpoints)
+        self.sink.commit(txn)
+        result.documents += txn.documents
+        result.checkpoints += txn.checkpoints
+        result.transactions += 1
+        result.state = txn.state
+        if self.progress is not None:
+            self.progress.add_transaction(txn.counts, txn.checkpoints)
+        if explicit_acks:
+            acknowledge = Request(acknowledge=Acknowledge(checkpoints=txn.checkpoints))
+            self.protocol.send(acknowledge)
+            proc.send(acknowledge.to_flow_json())
+        if self.stamper is not None:
+            self.stamper.next_transaction()
+        proc.touch()  # our own commit time is not the connector's silence
+        if self.should_stop():
+            result.stopped = True
+            proc.kill()
+            return True
+        return False
+
+    def _take_decoded(self, decoded: list[CaptureResponse], body: bytes, pending: Pending) -> None:
         """Dispatch a block decoded by `decode_block`; other variants take the general path one by one."""
         messages = _BlockMessages(decoded, body)
+        push_text, seal = pending.push_text, pending.seal
         response: Any = None
         try:
             for response in decoded:
@@ -352,9 +290,16 @@ class CaptureSession:
                     if cp is not None:
                         seal(cp)
                         continue
-                self._other(messages.of(response), nbind)
+                self._other(messages.of(response))
         except (KeyError, TypeError, AttributeError) as exc:
-            raise self._malformed(messages.of(response), nbind, exc) from None
+            raise self._malformed(messages.of(response), len(self.targets), exc) from None
+
+    def _encode_docs(self, binding: int, docs: list[Any]) -> bytes:
+        """Journal lines of parsed documents: validated, then stamped (the write schema describes them unstamped)."""
+        self._validate(binding, docs)
+        if self.stamper is not None:
+            self.stamper.stamp(docs)
+        return b"\n".join(map(orjson.dumps, docs)) + b"\n"
 
     def _encode_texts(self, binding: int, texts: list[Any]) -> bytes:
         """Journal lines of documents given as raw JSON texts: parsed in one call, validated, stamped."""
@@ -371,35 +316,11 @@ class CaptureSession:
             self.process.kill()
             raise validator.error(bad)
 
-    def _other(self, msg: Mapping[str, Any], nbind: int) -> None:
-        """Every message but captured/checkpoint: check it, and note what it means."""
-        variants = [k for k, v in msg.items() if v is not None and k != "$internal"]
-        if len(variants) != 1:
-            self.process.kill()
-            raise ProtocolError(
-                f"a response must set exactly one variant, got {variants or 'none'}",
-                expected="one of " + ", ".join(SESSION_VARIANTS),
-                received=", ".join(variants) or "an empty message",
-            )
-        kind = variants[0]
-        body = msg[kind]
-        if kind in ("sourcedSchema", "backfillBegin", "backfillComplete"):
-            binding = body.get("binding", 0) if isinstance(body, dict) else None
-            if not isinstance(binding, int) or not 0 <= binding < nbind:
-                self.process.kill()
-                raise ProtocolError(
-                    f"`{kind}` names binding {binding!r}, but the capture has {nbind} binding(s) (0..{nbind - 1})"
-                )
-            return
-        self.process.kill()
-        raise ProtocolError(
-            f"response `{kind}` is not valid during a capture session"
-            + (" (`opened` was already received)" if kind == "opened" else ""),
-            expected="one of " + ", ".join(SESSION_VARIANTS),
-            received=kind,
-        )
+    def _other(self, msg: Mapping[str, Any]) -> None:
+        """Every message but captured/checkpoint: the protocol core checks it (order, variant, binding)."""
+        self._receive(msg)
 
-    def _malformed(self, msg: Any, nbind: int, exc: Exception) -> ConnectorError:
+    def _malformed(self, msg: Any, nbind: int, exc: Exception) -> RemoteProtocolError:
         """Explain a message that broke the fast path."""
         self.process.kill()
         for kind in ("captured", "checkpoint"):
@@ -407,18 +328,18 @@ class CaptureSession:
             if body is None:
                 continue
             if not isinstance(body, dict):
-                return ProtocolError(f"`{kind}` must be an object, got {type(body).__name__}")
+                return RemoteProtocolError(f"`{kind}` must be an object, got {type(body).__name__}")
             if kind == "captured":
                 binding = body.get("binding", 0)
                 if not isinstance(binding, int) or isinstance(binding, bool) or not 0 <= binding < nbind:
-                    return ProtocolError(
+                    return RemoteProtocolError(
                         f"`captured` names binding {binding!r}, but the capture has {nbind} binding(s) "
                         f"(0..{nbind - 1})",
                         fields={"binding": binding},
                     )
                 if "doc" not in body:
-                    return ProtocolError("`captured` has no `doc`")
-        return ProtocolError(f"malformed response {describe(msg) if isinstance(msg, dict) else msg!r}: {exc!r}")
+                    return RemoteProtocolError("`captured` has no `doc`")
+        return RemoteProtocolError(f"malformed response {describe(msg) if isinstance(msg, dict) else msg!r}: {exc!r}")
 
 
 def open_request_with_state(open_request: Mapping[str, Any], state: Mapping[str, Any]) -> dict[str, Any]:
