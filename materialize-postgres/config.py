@@ -9,6 +9,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from flow_sdk.config import ConfigModel, secret
 from flow_sdk.materialize import collection_name_field, delta_updates_field, schema_name_field
+from flow_sdk.materialize.resource import no_null_default
 
 from . import sql
 
@@ -34,7 +35,7 @@ class EndpointConfig(ConfigModel):
         title="Schema",
         description="Schema of tables whose resource config names none, and of the checkpoints table.",
     )
-    sslmode: SslMode | SkipJsonSchema[None] = Field(None, title="SSL mode")
+    sslmode: SslMode | SkipJsonSchema[None] = Field(None, title="SSL mode", json_schema_extra=no_null_default)
     hard_delete: bool = Field(
         False,
         alias="hardDelete",

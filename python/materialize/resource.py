@@ -49,10 +49,21 @@ def resource_config_schema(
     return {"title": title, "type": "object", "properties": props, "required": req}
 
 
+def no_null_default(schema: dict[str, Any]) -> None:
+    """A `json_schema_extra` hook: drop `"default": null` (an optional field whose schema has no null type)."""
+    if "default" in schema and schema["default"] is None:
+        del schema["default"]
+
+
 def _annotated_field(annotation: str, default: Any, kwargs: dict[str, Any]) -> Any:
     extra = dict(kwargs.pop("json_schema_extra", None) or {})
     extra[annotation] = True
-    return pydantic.Field(default, json_schema_extra=extra, **kwargs)
+
+    def schema_extra(schema: dict[str, Any]) -> None:
+        schema.update(extra)
+        no_null_default(schema)
+
+    return pydantic.Field(default, json_schema_extra=schema_extra, **kwargs)
 
 
 def collection_name_field(default: Any = ..., **kwargs: Any) -> Any:
