@@ -6,7 +6,8 @@
   failures (40001), deadlocks (40P01), server shutdowns and restarts (57P01-57P03), too many
   connections (53300), lock timeouts (55P03) -> `TransientError` (a retry may succeed);
 * authentication (class 28), a missing database (3D000) or schema (3F000), missing privileges
-  (42501) -> `ConfigError` (the user fixes the endpoint config or the grants);
+  (42501) -> `ConfigError` (the user fixes the endpoint config or the grants); a failed connect
+  has no SQLSTATE, so there the server's message tells these apart from transient failures;
 * data exceptions (class 22: invalid text, out of range, NUL characters) and integrity violations
   (class 23) -> `DataError` naming what was being written (the binding and its table);
 * anything else -> `ConnectorError` with the server's message and SQLSTATE.
@@ -42,6 +43,15 @@ log = logging.getLogger("materialize-postgres")
 
 _TRANSIENT_STATES = frozenset({"40001", "40P01", "57P01", "57P02", "57P03", "53300", "55P03"})
 _CONFIG_STATES = frozenset({"3D000", "3F000", "42501"})
+# A failed connect carries no SQLSTATE, only the server's (or libpq's) message: these say the config is wrong.
+_CONFIG_CONNECT_FAILURES = (
+    "does not exist",  # database or role
+    "authentication failed",
+    "pg_hba.conf",
+    "permission denied",
+    "no password supplied",
+    "does not support ssl",
+)
 
 
 def error_of(exc: psycopg.Error, doing: str) -> ConnectorError:
@@ -55,7 +65,9 @@ def error_of(exc: psycopg.Error, doing: str) -> ConnectorError:
     if state.startswith(("22", "23")):
         return DataError(text)
     if not state and isinstance(exc, psycopg.OperationalError):
-        return TransientError(text)  # the connection failed or broke: no server answer to classify
+        if any(failure in text.lower() for failure in _CONFIG_CONNECT_FAILURES):
+            return ConfigError(text)
+        return TransientError(text)  # refused, reset, timed out, server starting or stopping
     return ConnectorError(text)
 
 
