@@ -456,11 +456,42 @@ class MaterializeSession:
         read = self._read()
         if not read:
             return False
-        result, faults, write = self.result, self.faults, self._write
-        armed = faults.armed
+        result, faults = self.result, self.faults
         self._entries = []
         self._loaded = [{} for _ in self.plans]
-        # 2. Loads.
+        self._send_loads()
+        while self.order.acknowledgement_owed:  # the previous commit must be acknowledged before flush
+            self._next()
+        self._send("flush", request.Flush())
+        self._apply_state(self._until(response.Flushed).state, "flushed")
+        faults.reached("flushed")
+        self._send_stores()
+        self._entries = []
+        self._loaded = []
+        # 4. startCommit.
+        checkpoint = checkpoint_of(self.offsets)
+        self._send("startCommit", request.StartCommit(runtime_checkpoint=Checkpoint.from_flow_json(checkpoint)))
+        self._apply_state(self._until(response.StartedCommit).state, "startedCommit")
+        faults.reached("startedCommit")
+        # 5. Durable commit, then acknowledge.
+        result.transactions += 1
+        result.documents += read
+        self.log.commit(checkpoint, self.state, result.transactions)
+        faults.reached("commit")
+        if self.trace is not None:
+            self.trace.write(orjson.dumps(["commit", checkpoint]) + b"\n")
+            self.trace.flush()
+        self._send("acknowledge", request.Acknowledge())
+        faults.reached("acknowledge")
+        if self.on_commit is not None:
+            result.warnings, result.errors = self.proc.warnings, self.proc.errors
+            self.on_commit(result)
+        return True
+
+    def _send_loads(self) -> None:
+        """2. Drain the combiners; `load` every combined key of the standard-updates bindings."""
+        result, faults, write = self.result, self.faults, self._write
+        armed = faults.armed
         for plan, combiner in zip(self.plans, self._combiners, strict=True):
             entries = {hashable_key(k): (k, d) for k, d in combiner.drain()}
             self._entries.append(entries)
@@ -475,13 +506,11 @@ class MaterializeSession:
                     faults.reached("load")
             result.loads += len(entries)
         self._flush()
-        while self.order.acknowledgement_owed:  # the previous commit must be acknowledged before flush
-            self._next()
-        self._send("flush", request.Flush())
-        self._apply_state(self._until(response.Flushed).state, "flushed")
-        faults.reached("flushed")
-        # 3. Stores.
-        trace = self.trace
+
+    def _send_stores(self) -> None:
+        """3. `store` every combined key: reduced onto its loaded document, or a deletion of one that exists."""
+        result, faults, write, trace = self.result, self.faults, self._write, self.trace
+        armed = faults.armed
         for plan, combiner, entries, loaded, values in zip(
             self.plans, self._combiners, self._entries, self._loaded, self._values, strict=True
         ):
@@ -517,27 +546,6 @@ class MaterializeSession:
                 if armed:
                     self._flush()
                     faults.reached("store")
-        self._entries = []
-        self._loaded = []
-        # 4. startCommit.
-        checkpoint = checkpoint_of(self.offsets)
-        self._send("startCommit", request.StartCommit(runtime_checkpoint=Checkpoint.from_flow_json(checkpoint)))
-        self._apply_state(self._until(response.StartedCommit).state, "startedCommit")
-        faults.reached("startedCommit")
-        # 5. Durable commit, then acknowledge.
-        result.transactions += 1
-        result.documents += read
-        self.log.commit(checkpoint, self.state, result.transactions)
-        faults.reached("commit")
-        if trace is not None:
-            trace.write(orjson.dumps(["commit", checkpoint]) + b"\n")
-            trace.flush()
-        self._send("acknowledge", request.Acknowledge())
-        faults.reached("acknowledge")
-        if self.on_commit is not None:
-            result.warnings, result.errors = self.proc.warnings, self.proc.errors
-            self.on_commit(result)
-        return True
 
 
 def run_materialize(
