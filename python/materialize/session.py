@@ -348,10 +348,10 @@ class Session:
                 yield list(map(_new_load, zip(bindings, keys, strict=True)))
                 continue
             msg = self._next()
-            if self._receive(msg) == "flush":
+            if self.protocol.request_message(msg) == "flush":
                 self._stash = msg["flush"]
                 return
-            body = msg["load"]  # a load with extra members (e.g. $internal), already checked by _receive()
+            body = msg["load"]  # a load with extra members (e.g. $internal), already checked by request_message()
             binding = body.get("binding", 0)
             key = _key_of(body, "load")
             pending.add(_token(binding, key))
@@ -385,10 +385,10 @@ class Session:
                 yield batch
                 continue
             msg = self._next()
-            if self._receive(msg) == "startCommit":
+            if self.protocol.request_message(msg) == "startCommit":
                 self._stash = msg["startCommit"]
                 return
-            body = msg["store"]  # a store with extra members (e.g. $internal), already checked by _receive()
+            body = msg["store"]  # a store with extra members (e.g. $internal), already checked by request_message()
             yield StoreBatch(
                 [body.get("binding", 0)],
                 [_key_of(body, "store")],
@@ -402,22 +402,6 @@ class Session:
         stash, self._stash = self._stash, None
         assert stash is not None, "an iterator ended without its closing request"
         return stash
-
-    def _receive(self, msg: Message) -> str:
-        """Check one request of any kind against the protocol; its kind."""
-        protocol = self.protocol
-        kind = protocol.request_kind(msg)
-        body = msg[kind]
-        if kind == "load":
-            protocol.load(body.get("binding", 0))
-        elif kind == "store":
-            protocol.store(body.get("binding", 0))
-        elif kind == "open":
-            bindings = (body.get("materialization") or {}).get("bindings") or []
-            protocol.open([bool(b.get("deltaUpdates")) for b in bindings])
-        else:
-            protocol.request(kind)
-        return kind
 
     # -- the loop ----------------------------------------------------------------------------
 
@@ -438,7 +422,7 @@ class Session:
         connector = self.connector
         while True:
             msg = self._next()
-            kind = self._receive(msg)
+            kind = self.protocol.request_message(msg)
             body = msg[kind]
             if kind == "spec":
                 self._respond("spec", connector.spec(_typed(request.Spec, body)))
@@ -469,7 +453,7 @@ class Session:
         assert t is not None
         while True:
             msg = self._next()
-            self._receive(msg)  # only acknowledge is legal here
+            self.protocol.request_message(msg)  # only acknowledge is legal here
             acknowledge = _typed(request.Acknowledge, msg["acknowledge"])
             self._respond("acknowledged", response.Acknowledged(state=_state(t.session_acknowledge(acknowledge))))
 

@@ -113,6 +113,21 @@ class MaterializeProtocol:
         """The variant of a response dict; a malformed one is blamed on the side that sends responses."""
         return response_kind(message, self._response_error)
 
+    def request_message(self, message: Any) -> str:
+        """Check one whole request dict of any kind (the per-message path); its kind."""
+        kind = self.request_kind(message)
+        body = message[kind]
+        if kind == "load":
+            self.load(body.get("binding", 0))
+        elif kind == "store":
+            self.store(body.get("binding", 0))
+        elif kind == "open":
+            bindings = (body.get("materialization") or {}).get("bindings") or []
+            self.open([bool(b.get("deltaUpdates")) for b in bindings])
+        else:
+            self.request(kind)
+        return kind
+
     @property
     def acknowledgement_owed(self) -> bool:
         """The runtime sent this transaction's acknowledge and the connector has not acknowledged yet."""

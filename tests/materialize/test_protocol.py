@@ -116,17 +116,8 @@ def step(machine: MaterializeProtocol, direction: str, item: Any) -> None:
     """Tell the machine of one message, as the session drivers do."""
     if direction == "res":
         machine.response(item)
-        return
-    kind = machine.request_kind(item)
-    body = item[kind]
-    if kind == "load":
-        machine.load(body.get("binding", 0))
-    elif kind == "store":
-        machine.store(body.get("binding", 0))
-    elif kind == "open":
-        machine.open([bool(b.get("deltaUpdates")) for b in body["materialization"]["bindings"]])
     else:
-        machine.request(kind)
+        machine.request_message(item)
 
 
 def play(role: Role, steps: Steps) -> MaterializeProtocol:
