@@ -580,9 +580,8 @@ def run_materialize(
             # Journal runs skip Validate/Apply while the task is unchanged (see `prepare`).
             cache = None if fixture is not None else Path(state_dir) / f"materialize-{quote(name, safe='')}.spec"
             prepared = prepare(catalog, name, start, state=recovered.state, cache=cache)
-            state = apply_connector_state(
-                recovered.state, prepared.applied.get("state"), "applied", RemoteProtocolError
-            )
+            applied_state = prepared.applied.state.to_flow_json() if prepared.applied.state else None
+            state = apply_connector_state(recovered.state, applied_state, "applied", RemoteProtocolError)
             if state != recovered.state:
                 log.save_state(state)
             plans = binding_plans(prepared.spec)
