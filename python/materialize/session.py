@@ -22,13 +22,13 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
 from itertools import chain
 from operator import itemgetter, methodcaller
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from ..errors import ConnectorError, ProtocolError, RemoteProtocolError
+from ..errors import ConnectorError, ProtocolError
 from ..flow import ConnectorState as StateUpdate
-from ..protocol.materialize import MaterializeProtocol, Role
+from ..protocol.materialize import MaterializeProtocol, Role, parse_body
 from ..stdio import MAX_MESSAGE_BYTES, Codec, MessageReader, MessageWriter, parse_json_block, parse_json_message
 from ..wire import WireModel
 from . import request, response
@@ -124,17 +124,6 @@ def _token(binding: int, key: Sequence[Any]) -> str:
 def _state(state: ConnectorState | None) -> StateUpdate | None:
     """A transactor's state update as the wire model (None: no update)."""
     return StateUpdate.from_flow_json(state) if state else None
-
-
-M = TypeVar("M", bound=WireModel)
-
-
-def _typed(model: type[M], body: Any) -> M:
-    """A control request's typed model; a malformed one is the runtime's fault."""
-    try:
-        return model.from_flow_json(body)
-    except ProtocolError as exc:
-        raise RemoteProtocolError(exc.message, fields=exc.fields) from None
 
 
 def _json_read1(reader: MessageReader) -> Callable[[int], bytes] | None:
@@ -425,16 +414,16 @@ class Session:
             kind = self.protocol.request_message(msg)
             body = msg[kind]
             if kind == "spec":
-                self._respond("spec", connector.spec(_typed(request.Spec, body)))
+                self._respond("spec", connector.spec(parse_body(request.Spec, body)))
             elif kind == "validate":
-                validate = _typed(request.Validate, body)
+                validate = parse_body(request.Validate, body)
                 self._respond("validated", connector.validate(connector.config(validate.config), validate))
             elif kind == "apply":
-                apply = _typed(request.Apply, body)
+                apply = parse_body(request.Apply, body)
                 config = connector.config(apply.materialization.config if apply.materialization else None)
                 self._respond("applied", connector.apply(config, apply))
             else:  # open: the state machine allows nothing else here
-                self._open(_typed(request.Open, body))
+                self._open(parse_body(request.Open, body))
                 self._transactions()
 
     def _open(self, open_request: request.Open) -> None:
@@ -454,7 +443,7 @@ class Session:
         while True:
             msg = self._next()
             self.protocol.request_message(msg)  # only acknowledge is legal here
-            acknowledge = _typed(request.Acknowledge, msg["acknowledge"])
+            acknowledge = parse_body(request.Acknowledge, msg["acknowledge"])
             self._respond("acknowledged", response.Acknowledged(state=_state(t.session_acknowledge(acknowledge))))
 
             with _no_cyclic_gc():
@@ -463,7 +452,7 @@ class Session:
                 for _ in loads:  # unconsumed loads count as not found
                     pass
             self._pending_loads.clear()
-            flush = _typed(request.Flush, self._take_stash())
+            flush = parse_body(request.Flush, self._take_stash())
             self._respond("flushed", response.Flushed(state=_state(t.flushed(flush))))
 
             with _no_cyclic_gc():
@@ -471,7 +460,7 @@ class Session:
                 t.store(stores)
                 if next(stores, None) is not None:
                     raise ConnectorError("the transactor returned from store() without consuming every store")
-            start_commit = _typed(request.StartCommit, self._take_stash())
+            start_commit = parse_body(request.StartCommit, self._take_stash())
             self._respond("startedCommit", response.StartedCommit(state=_state(t.session_start_commit(start_commit))))
 
 

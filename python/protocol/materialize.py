@@ -29,12 +29,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from flow_sdk.errors import LocalProtocolError, ProtocolError, RemoteProtocolError
 
 from . import PROTOCOL_VERSION
 from .variants import variant_of
+
+if TYPE_CHECKING:
+    from flow_sdk.wire import WireModel
+
+M = TypeVar("M", bound="WireModel")
 
 __all__ = [
     "PROTOCOL_VERSION",
@@ -43,6 +48,7 @@ __all__ = [
     "MaterializeProtocol",
     "Phase",
     "Role",
+    "parse_body",
     "request_kind",
     "response_kind",
 ]
@@ -79,6 +85,14 @@ def request_kind(message: Any, error: type[ProtocolError] = ProtocolError) -> st
 def response_kind(message: Any, error: type[ProtocolError] = ProtocolError) -> str:
     """The variant a materialize response dict sets (see `variant_of`)."""
     return variant_of(message, RESPONSES, what="materialize response", error=error)
+
+
+def parse_body(model: type[M], body: Any, error: type[ProtocolError] = RemoteProtocolError) -> M:
+    """A control message's body as its typed wire model; a malformed one raises `error` (by default the peer's)."""
+    try:
+        return model.from_flow_json(body)
+    except ProtocolError as exc:
+        raise error(exc.message, fields=exc.fields) from None
 
 
 class MaterializeProtocol:

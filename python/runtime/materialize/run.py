@@ -49,7 +49,7 @@ from flow_sdk.errors import ConfigError, ConnectorError, LocalProtocolError, Pro
 from flow_sdk.gazette import Checkpoint
 from flow_sdk.materialize import request, response
 from flow_sdk.materialize.fields import resolve_collection
-from flow_sdk.protocol.materialize import MaterializeProtocol, Role
+from flow_sdk.protocol.materialize import MaterializeProtocol, Role, parse_body
 from flow_sdk.runtime.catalog import specs
 from flow_sdk.runtime.catalog.loader import Catalog
 from flow_sdk.runtime.connectors import raw
@@ -77,14 +77,6 @@ _VARIANT: dict[type[WireModel], str] = {
     response.Flushed: "flushed",
     response.StartedCommit: "startedCommit",
 }
-
-
-def _typed(model: type[M], body: Any, error: type[ProtocolError] = RemoteProtocolError) -> M:
-    """A control message's typed model; a malformed one raises `error` (the connector's fault by default)."""
-    try:
-        return model.from_flow_json(body)
-    except ProtocolError as exc:
-        raise error(exc.message, fields=exc.fields) from None
 
 
 DEFAULT_MAX_DOCS = 20_000
@@ -322,7 +314,7 @@ class MaterializeSession:
         if kind == "loaded":
             self._on_loaded(body)
         elif kind == "acknowledged":
-            acknowledged = _typed(response.Acknowledged, body)
+            acknowledged = parse_body(response.Acknowledged, body)
             self._apply_state(acknowledged.state, "acknowledged")
             if acknowledged.state is not None:
                 self.log.save_state(self.state)
@@ -339,7 +331,7 @@ class MaterializeSession:
         while True:
             kind, body = self._next()
             if kind == name:
-                return _typed(wanted, body)
+                return parse_body(wanted, body)
 
     def _on_loaded(self, body: Mapping[str, Any]) -> None:
         binding = body.get("binding", 0)
@@ -374,7 +366,7 @@ class MaterializeSession:
     def run(self, open_request: Mapping[str, Any]) -> MaterializeResult:
         """Open, recover, and run transactions until done."""
         self._responses = _Responses(self.proc)
-        self._send("open", _typed(request.Open, open_request["open"], LocalProtocolError))
+        self._send("open", parse_body(request.Open, open_request["open"], LocalProtocolError))
         opened = self._until(response.Opened)
         authoritative = opened.runtime_checkpoint
         if authoritative is not None and authoritative.sources:

@@ -14,17 +14,17 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import orjson
 
-from flow_sdk.errors import ConfigError, ProtocolError, RemoteProtocolError
+from flow_sdk.errors import ConfigError
 from flow_sdk.materialize import response
+from flow_sdk.protocol.materialize import parse_body
 from flow_sdk.runtime.catalog import specs
 from flow_sdk.runtime.catalog.loader import Catalog, FieldsDef
 from flow_sdk.runtime.connectors import raw
 from flow_sdk.runtime.connectors.process import ConnectorProcess
-from flow_sdk.wire import WireModel
 
 REQUIRED = frozenset({"FIELD_REQUIRED", "LOCATION_REQUIRED"})
 ALLOWED = REQUIRED | {"LOCATION_RECOMMENDED", "FIELD_OPTIONAL"}
@@ -151,24 +151,13 @@ def prepare(
     digest = request_digest(request)
     known = cached_response(cache, digest) if apply else None
     validated_json = known if known is not None else raw.unary(start, request)
-    validated = _typed(response.Validated, validated_json)
+    validated = parse_body(response.Validated, validated_json)
     spec = validated_spec(catalog, name, validated, request)
     version = specs.spec_version(spec)
     applied = response.Applied()
     if apply and known is None:
         request = specs.apply_request(catalog, name, spec=spec, version=version, state=state)
-        applied = _typed(response.Applied, raw.unary(start, request))
+        applied = parse_body(response.Applied, raw.unary(start, request))
         if cache is not None:
             remember_response(cache, digest, validated_json)
     return Prepared(spec, version, validated, applied)
-
-
-M = TypeVar("M", bound=WireModel)
-
-
-def _typed(model: type[M], body: Any) -> M:
-    """A connector's one-shot response as its wire model; a malformed one is the connector's fault."""
-    try:
-        return model.from_flow_json(body)
-    except ProtocolError as exc:
-        raise RemoteProtocolError(exc.message, fields=exc.fields) from None
