@@ -13,13 +13,16 @@ import io
 import os
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any, ClassVar
+from typing import IO, Any, Literal
 
 import orjson
+from pydantic import ConfigDict, Field
 
+from flow_sdk.config import ConfigModel
 from flow_sdk.errors import ConfigError
+from flow_sdk.flow import ConnectorState as StateUpdate
 from flow_sdk.materialize import (
     Binding,
     Column,
@@ -30,13 +33,15 @@ from flow_sdk.materialize import (
     Transactor,
     TypeMapper,
     bindings_of,
+    collection_name_field,
     projection_constraints,
+    proposed_bindings,
     replay_pending,
-    resolve_collection,
-    resource_config_schema,
     resource_path,
     validated_binding,
 )
+from flow_sdk.materialize.request import Apply, Open, Validate
+from flow_sdk.materialize.response import Applied, Opened, Validated
 
 from .layout import STAGING_DIR, binding_dir, fsync_dir, publish, read_columns, write_columns
 
@@ -53,10 +58,6 @@ TYPES = TypeMapper(
     }
 )
 EXTENSIONS = {"jsonl": "jsonl", "csv": "csv"}
-
-
-def _directory(config: Mapping[str, Any]) -> Path:
-    return Path(config["directory"]).expanduser()
 
 
 class _Writer:
@@ -116,7 +117,7 @@ class FilesTransactor(IdempotentReplay):
         self.dirs = [binding_dir(root, b.resource_path[-1]) for b in bindings]
         self.writers: dict[int, _Writer] = {}
 
-    def session_open(self, open_request: Mapping[str, Any]) -> dict[str, Any]:
+    def session_open(self, open_request: Open) -> Opened:
         """Publish pending files, then remove staged files of transactions that never committed."""
         opened = super().session_open(open_request)
         self.staging = self.root / STAGING_DIR / self.shard
@@ -166,60 +167,63 @@ class FilesTransactor(IdempotentReplay):
             writer.file.close()
 
 
+class FilesConfig(ConfigModel):
+    """The endpoint: a root directory and the file format."""
+
+    model_config = ConfigDict(title="Files")
+
+    directory: str = Field(title="Directory", min_length=1, description="Root directory of the files.")
+    format: Literal["jsonl", "csv"] = Field("jsonl", title="Format")
+
+    @property
+    def root(self) -> Path:
+        """The root directory, with `~` expanded."""
+        return Path(self.directory).expanduser()
+
+
+class FilesResource(ConfigModel):
+    """One binding: the directory of its files, under the root."""
+
+    model_config = ConfigDict(title="Resource")
+
+    path: str = collection_name_field(title="Path", min_length=1, description="Directory of this binding's files.")
+
+
 class FilesConnector(Connector):
     """Materializes each binding into a directory of JSONL or CSV files."""
 
-    config_schema: ClassVar[dict[str, Any]] = {
-        "title": "Files",
-        "type": "object",
-        "properties": {
-            "directory": {"type": "string", "minLength": 1, "description": "Root directory of the files."},
-            "format": {"type": "string", "enum": ["jsonl", "csv"], "default": "jsonl"},
-        },
-        "required": ["directory"],
-    }
-    resource_config_schema: ClassVar[dict[str, Any]] = resource_config_schema(
-        {"path": {"type": "string", "minLength": 1, "description": "Directory of this binding's files."}},
-        collection_name="path",
-    )
+    config_model = FilesConfig
+    resource_model = FilesResource
 
-    def _config(self, raw: Any) -> tuple[Path, str]:
-        config = self.parse_config(raw)
-        return _directory(config), config.get("format", "jsonl")
-
-    def validate(self, request: Mapping[str, Any]) -> dict[str, Any]:
+    def validate(self, config: FilesConfig, request: Validate) -> Validated:
         """Every binding delta updates; key and document required; columns recorded by Apply must match."""
-        root, _ = self._config(request.get("config"))
-        linked = request.get("linkedCollections") or None
         out = []
         seen: set[str] = set()
-        for binding in request.get("bindings") or []:
-            resource = self.parse_resource_config(binding.get("resourceConfig") or {})
-            path = resource_path(resource, self.resource_config_schema)
+        for binding in proposed_bindings(request):
+            path = resource_path(self.resource(binding))
             if path[-1] in seen:
                 raise ConfigError(f"two bindings write to the same path {path[-1]!r}")
             seen.add(path[-1])
-            directory = binding_dir(root, path[-1])
             constraints = projection_constraints(
-                resolve_collection(binding, linked),
+                binding.collection,
                 type_map=TYPES,
                 destination=DESTINATION,
-                group_by=binding.get("groupBy") or (),
+                group_by=binding.group_by,
                 stores_document=True,
-                existing=read_columns(directory),
+                existing=read_columns(binding_dir(config.root, path[-1])),
             )
             out.append(validated_binding(resource_path=path, constraints=constraints, delta_updates=True))
-        return {"bindings": out}
+        return Validated(bindings=out)
 
-    def apply(self, request: Mapping[str, Any]) -> dict[str, Any]:
+    def apply(self, config: FilesConfig, request: Apply) -> Applied:
         """Create binding directories, record column types, publish files left pending."""
-        materialization = request.get("materialization") or {}
-        root, _ = self._config(materialization.get("config"))
+        root = config.root
         actions = []
-        state = replay_pending(request.get("state"), lambda ops: publish(root, ops))
+        state = replay_pending(request.state, lambda ops: publish(root, ops))
         if state:
             actions.append("published files staged by an interrupted session")
-        for binding in bindings_of(materialization):
+        for binding in bindings_of(request.materialization):
+            self.resource(binding)
             directory = binding_dir(root, binding.resource_path[-1])
             if not directory.exists():
                 directory.mkdir(parents=True)
@@ -232,16 +236,13 @@ class FilesConnector(Connector):
             if wanted != recorded:
                 write_columns(directory, wanted)
                 actions.append(f"recorded columns of {directory}")
-        out: dict[str, Any] = {"actionDescription": "\n".join(actions)} if actions else {}
-        if state:
-            out["state"] = state
-        return out
+        return Applied(
+            action_description="\n".join(actions), state=StateUpdate.from_flow_json(state) if state else None
+        )
 
-    def open(self, request: Mapping[str, Any]) -> Transactor:
+    def open(self, config: FilesConfig, request: Open) -> Transactor:
         """A transactor over the configured directory."""
-        materialization = request.get("materialization") or {}
-        root, fmt = self._config(materialization.get("config"))
-        return FilesTransactor(root, fmt, bindings_of(materialization))
+        return FilesTransactor(config.root, config.format, bindings_of(request.materialization))
 
 
 __all__ = ["FilesConnector", "FilesTransactor"]

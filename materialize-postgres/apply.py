@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 
 from flow_sdk.errors import ConfigError
-from flow_sdk.materialize import Binding, bindings_of
+from flow_sdk.materialize import Binding
 
 from . import client, sql
 from .config import EndpointConfig, ResourceConfig
@@ -32,32 +32,29 @@ def backfilled(path: list[str], backfill: int, last: Mapping[str, Any] | None) -
     return False
 
 
-def _binding_table(binding: Binding, config: EndpointConfig) -> tuple[sql.Table, bool]:
-    resource = ResourceConfig.from_json(binding.resource_config, config.schema)
-    return sql.Table(resource.schema, resource.table), binding.delta_updates
+def plan(
+    conn: psycopg.Connection[Any],
+    config: EndpointConfig,
+    bindings: Sequence[Binding],
+    resources: Sequence[ResourceConfig],
+    last: Mapping[str, Any] | None,
+) -> list[Action]:
+    """Every statement Apply needs, in order; empty when the destination is already up to date.
 
-
-def plan(conn: psycopg.Connection[Any], config: EndpointConfig, request: Mapping[str, Any]) -> list[Action]:
-    """Every statement Apply needs, in order; empty when the destination is already up to date."""
-    materialization = request.get("materialization") or {}
-    last = request.get("lastMaterialization")
-    spec_bindings = materialization.get("bindings") or []
+    `bindings` and their parsed `resources` are those of the applied spec; `last` is the last
+    applied spec (Flow JSON form), whose backfill counters tell which tables to re-create.
+    """
     actions: list[Action] = []
-    schemas = [config.schema]
-    tables = []
-    for binding in bindings_of(materialization):
-        table, delta = _binding_table(binding, config)
-        tables.append((binding, table, delta))
-        schemas.append(table.schema)
-    for schema in dict.fromkeys(schemas):
+    tables = [(b, r.table_in(config.db_schema), b.delta_updates) for b, r in zip(bindings, resources, strict=True)]
+    for schema in dict.fromkeys([config.db_schema, *(table.schema for _, table, _ in tables)]):
         if not client.schema_exists(conn, schema):
             actions.append(Action(f"create schema {schema}", sql.create_schema(schema)))
-    if client.existing_columns(conn, sql.Table(config.schema, sql.CHECKPOINTS_TABLE)) is None:
-        actions.append(Action("create the checkpoints table", sql.create_checkpoints(config.schema)))
+    if client.existing_columns(conn, sql.Table(config.db_schema, sql.CHECKPOINTS_TABLE)) is None:
+        actions.append(Action("create the checkpoints table", sql.create_checkpoints(config.db_schema)))
 
     for binding, table, delta in tables:
         columns = column_specs(binding.columns)
-        backfill = int(spec_bindings[binding.index].get("backfill", 0))
+        backfill = binding.backfill
         existing = client.existing_columns(conn, table)
         if existing is not None and backfilled(binding.resource_path, backfill, last):
             actions.append(Action(f"drop table {table} to backfill it (backfill {backfill})", sql.drop_table(table)))

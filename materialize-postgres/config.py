@@ -1,86 +1,47 @@
-"""Endpoint and resource configuration: schemas, a typed view, and the libpq connection parameters."""
+"""Endpoint and resource configuration models, and the libpq connection parameters."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Literal
 
-from flow_sdk.materialize import resource_config_schema
+from pydantic import ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 
-SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+from flow_sdk.config import ConfigModel, secret
+from flow_sdk.materialize import collection_name_field, delta_updates_field, schema_name_field
+from flow_sdk.materialize.resource import no_null_default
 
-ENDPOINT_SCHEMA: dict[str, Any] = {
-    "title": "PostgreSQL",
-    "type": "object",
-    "properties": {
-        "address": {
-            "type": "string",
-            "title": "Address",
-            "description": "host[:port] of the server (port 5432 by default), or /socket/directory[:port].",
-            "minLength": 1,
-        },
-        "user": {"type": "string", "title": "User", "minLength": 1},
-        "password": {"type": "string", "title": "Password", "secret": True},
-        "database": {"type": "string", "title": "Database", "description": "Defaults to the user's name."},
-        "schema": {
-            "type": "string",
-            "title": "Schema",
-            "default": "public",
-            "description": "Schema of tables whose resource config names none, and of the checkpoints table.",
-        },
-        "sslmode": {"type": "string", "title": "SSL mode", "enum": list(SSL_MODES)},
-        "hardDelete": {
-            "type": "boolean",
-            "title": "Hard delete",
-            "default": False,
-            "description": "Delete rows of deleted documents, instead of keeping them with their deletion marker.",
-        },
-    },
-    "required": ["address", "user"],
-}
+from . import sql
 
-RESOURCE_SCHEMA: dict[str, Any] = resource_config_schema(
-    {
-        "table": {"type": "string", "minLength": 1, "title": "Table", "description": "Name of the table."},
-        "schema": {"type": "string", "title": "Schema", "description": "Schema of the table (else the endpoint's)."},
-        "delta_updates": {
-            "type": "boolean",
-            "default": False,
-            "title": "Delta updates",
-            "description": "Append every store as a new row instead of keeping one row per key.",
-        },
-    },
-    collection_name="table",
-    schema_name="schema",
-    delta_updates="delta_updates",
-)
+SslMode = Literal["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]
 
 
-@dataclass(frozen=True, slots=True)
-class EndpointConfig:
-    """A validated endpoint config."""
+class EndpointConfig(ConfigModel):
+    """How to reach the server, and where tables go by default."""
 
-    address: str
-    user: str
-    password: str = ""
-    database: str = ""
-    schema: str = "public"
-    sslmode: str = ""
-    hard_delete: bool = False
+    model_config = ConfigDict(title="PostgreSQL", frozen=True)
 
-    @classmethod
-    def from_json(cls, config: Mapping[str, Any]) -> EndpointConfig:
-        """Build from a config already validated against ENDPOINT_SCHEMA."""
-        return cls(
-            address=str(config["address"]),
-            user=str(config["user"]),
-            password=str(config.get("password") or ""),
-            database=str(config.get("database") or ""),
-            schema=str(config.get("schema") or "public"),
-            sslmode=str(config.get("sslmode") or ""),
-            hard_delete=bool(config.get("hardDelete", False)),
-        )
+    address: str = Field(
+        title="Address",
+        description="host[:port] of the server (port 5432 by default), or /socket/directory[:port].",
+        min_length=1,
+    )
+    user: str = Field(title="User", min_length=1)
+    password: str = secret("", title="Password")
+    database: str = Field("", title="Database", description="Defaults to the user's name.")
+    db_schema: str = Field(
+        "public",
+        alias="schema",
+        title="Schema",
+        description="Schema of tables whose resource config names none, and of the checkpoints table.",
+    )
+    sslmode: SslMode | SkipJsonSchema[None] = Field(None, title="SSL mode", json_schema_extra=no_null_default)
+    hard_delete: bool = Field(
+        False,
+        alias="hardDelete",
+        title="Hard delete",
+        description="Delete rows of deleted documents, instead of keeping them with their deletion marker.",
+    )
 
     def conninfo(self) -> dict[str, str]:
         """libpq connection keywords (passed as keywords, so no value needs escaping)."""
@@ -101,24 +62,26 @@ class EndpointConfig:
         return out
 
 
-@dataclass(frozen=True, slots=True)
-class ResourceConfig:
-    """A validated resource config, with the endpoint's default schema applied."""
+class ResourceConfig(ConfigModel):
+    """One binding: its table, and optionally its schema and delta-updates mode."""
 
-    table: str
-    schema: str
-    delta_updates: bool
+    model_config = ConfigDict(title="Resource", frozen=True)
 
-    @classmethod
-    def from_json(cls, config: Mapping[str, Any], default_schema: str) -> ResourceConfig:
-        """Build from a config already validated against RESOURCE_SCHEMA."""
-        return cls(
-            table=str(config["table"]),
-            schema=str(config.get("schema") or default_schema),
-            delta_updates=bool(config.get("delta_updates", False)),
-        )
+    table: str = collection_name_field(title="Table", min_length=1, description="Name of the table.")
+    db_schema: str | SkipJsonSchema[None] = schema_name_field(
+        None, alias="schema", title="Schema", description="Schema of the table (else the endpoint's)."
+    )
+    delta_updates: bool = delta_updates_field(
+        False,
+        title="Delta updates",
+        description="Append every store as a new row instead of keeping one row per key.",
+    )
 
-    @property
-    def path(self) -> list[str]:
+    def table_in(self, default_schema: str) -> sql.Table:
+        """The binding's table, in the endpoint's schema unless the resource names one."""
+        return sql.Table(self.db_schema or default_schema, self.table)
+
+    def path(self, default_schema: str) -> list[str]:
         """The binding's resource path: [schema, table]."""
-        return [self.schema, self.table]
+        table = self.table_in(default_schema)
+        return [table.schema, table.name]

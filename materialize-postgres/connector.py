@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, ClassVar
+import contextlib
+from collections.abc import Iterator
+from typing import Any
 
 import psycopg
 
-from flow_sdk.errors import ConfigError, ConnectorError
+from flow_sdk.errors import ConfigError
 from flow_sdk.materialize import (
     Connector,
+    ProposedBinding,
     Transactor,
     bindings_of,
     projection_constraints,
-    resolve_collection,
+    proposed_bindings,
     validated_binding,
 )
+from flow_sdk.materialize.request import Apply, Open, Validate
+from flow_sdk.materialize.response import Applied, Validated
 
 from . import apply as apply_
 from . import client, sql
-from .config import ENDPOINT_SCHEMA, RESOURCE_SCHEMA, EndpointConfig, ResourceConfig
+from .config import EndpointConfig, ResourceConfig
 from .mapping import compatible, pg_type
 from .transactor import PostgresTransactor
 
@@ -29,92 +33,80 @@ DESTINATION = "PostgreSQL"
 class PostgresConnector(Connector):
     """Materializes collections into PostgreSQL tables, exactly once."""
 
-    config_schema: ClassVar[dict[str, Any]] = ENDPOINT_SCHEMA
-    resource_config_schema: ClassVar[dict[str, Any]] = RESOURCE_SCHEMA
-    documentation_url: ClassVar[str] = "https://go.estuary.dev/materialize-postgresql"
+    config_model = EndpointConfig
+    resource_model = ResourceConfig
+    documentation_url = "https://go.estuary.dev/materialize-postgresql"
 
-    def endpoint(self, raw: Any) -> EndpointConfig:
-        """The validated endpoint config."""
-        return EndpointConfig.from_json(self.parse_config(raw))
-
-    def validate(self, request: Mapping[str, Any]) -> dict[str, Any]:
+    def validate(self, config: EndpointConfig, request: Validate) -> Validated:
         """Constraints per projection; fields whose existing column can't take the new type are INCOMPATIBLE."""
-        config = self.endpoint(request.get("config"))
-        linked = request.get("linkedCollections") or None
-        last = request.get("lastMaterialization")
+        last = request.last_materialization.to_flow_json() if request.last_materialization else None
         out = []
         seen: set[tuple[str, str]] = set()
-        with _connected(config) as conn:
-            for binding in request.get("bindings") or []:
-                raw = self.parse_resource_config(binding.get("resourceConfig") or {})
-                resource = ResourceConfig.from_json(raw, config.schema)
-                table = sql.Table(resource.schema, resource.table)
+        with _connected(config, "validating") as conn:
+            for binding in proposed_bindings(request):
+                resource: ResourceConfig = self.resource(binding)
+                table = resource.table_in(config.db_schema)
                 sql.ident(table.schema), sql.ident(table.name)  # reject unusable names now, not at apply
                 if (table.schema, table.name) in seen:
                     raise ConfigError(f"two bindings materialize into the same table {table}")
                 seen.add((table.schema, table.name))
-                existing = client.existing_columns(conn, table)
-                if existing is not None and apply_.backfilled(resource.path, int(binding.get("backfill", 0)), last):
-                    existing = None  # Apply re-creates the table
-                collection = resolve_collection(binding, linked)
-                for projection in collection.get("projections") or []:
-                    sql.ident(projection["field"])
-                constraints = projection_constraints(
-                    collection,
-                    type_map=pg_type,
-                    destination=DESTINATION,
-                    group_by=binding.get("groupBy") or (),
-                    stores_document=not resource.delta_updates,
-                    existing=existing,
-                    compatible=compatible,
-                )
-                out.append(
-                    validated_binding(
-                        resource_path=resource.path,
-                        constraints=constraints,
-                        delta_updates=resource.delta_updates,
-                    )
-                )
-        return {"bindings": out}
+                out.append(self._validated(conn, config, resource, binding, last))
+        return Validated(bindings=out)
 
-    def apply(self, request: Mapping[str, Any]) -> dict[str, Any]:
+    def _validated(
+        self,
+        conn: psycopg.Connection[Any],
+        config: EndpointConfig,
+        resource: ResourceConfig,
+        binding: ProposedBinding,
+        last: Any,
+    ) -> Validated.Binding:
+        table = resource.table_in(config.db_schema)
+        path = resource.path(config.db_schema)
+        existing = client.existing_columns(conn, table)
+        if existing is not None and apply_.backfilled(path, binding.backfill, last):
+            existing = None  # Apply re-creates the table
+        for projection in binding.collection.get("projections") or []:
+            sql.ident(projection["field"])
+        constraints = projection_constraints(
+            binding.collection,
+            type_map=pg_type,
+            destination=DESTINATION,
+            group_by=binding.group_by,
+            stores_document=not resource.delta_updates,
+            existing=existing,
+            compatible=compatible,
+        )
+        return validated_binding(resource_path=path, constraints=constraints, delta_updates=resource.delta_updates)
+
+    def apply(self, config: EndpointConfig, request: Apply) -> Applied:
         """Create or evolve schemas and tables; with `dryRun`, only describe the statements."""
-        materialization = request.get("materialization") or {}
-        config = self.endpoint(materialization.get("config"))
-        for b in materialization.get("bindings") or []:
-            self.parse_resource_config(b.get("resourceConfig") or {})
-        with _connected(config) as conn:
-            actions = apply_.plan(conn, config, request)
-            if actions and not request.get("dryRun"):
-                apply_.run(conn, actions)
+        bindings = bindings_of(request.materialization)
+        resources: list[ResourceConfig] = [self.resource(b) for b in bindings]
+        last = request.last_materialization.to_flow_json() if request.last_materialization else None
+        with _connected(config, "applying") as conn:
+            actions = apply_.plan(conn, config, bindings, resources, last)
+            if actions and not request.dry_run:
+                with client.translated("applying the materialization"):
+                    apply_.run(conn, actions)
         text = apply_.describe(actions)
-        if request.get("dryRun"):
+        if request.dry_run:
             text = "dry run, nothing was changed; would run:\n" + text if actions else "dry run: nothing to do"
-        return {"actionDescription": text} if text else {}
+        return Applied(action_description=text)
 
-    def open(self, request: Mapping[str, Any]) -> Transactor:
+    def open(self, config: EndpointConfig, request: Open) -> Transactor:
         """Connect and return the session's transactor (it fences at `opened`)."""
-        materialization = request.get("materialization") or {}
-        config = self.endpoint(materialization.get("config"))
-        bindings = bindings_of(materialization)
-        for b in bindings:
-            self.parse_resource_config(b.resource_config)
-        return PostgresTransactor(client.connect(config), config, bindings)
+        bindings = bindings_of(request.materialization)
+        resources: list[ResourceConfig] = [self.resource(b) for b in bindings]
+        return PostgresTransactor(client.connect(config), config, bindings, resources)
 
 
-class _connected:  # noqa: N801 (used like a function in `with`)
-    """A connection closed at the end of the block; database errors become one clear ConnectorError."""
-
-    def __init__(self, config: EndpointConfig) -> None:
-        self.config = config
-        self.conn: psycopg.Connection[Any] | None = None
-
-    def __enter__(self) -> psycopg.Connection[Any]:
-        self.conn = client.connect(self.config)
-        return self.conn
-
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        assert self.conn is not None
-        self.conn.close()
-        if isinstance(exc, psycopg.Error):
-            raise ConnectorError(f"PostgreSQL: {client.describe_error(exc)}") from exc
+@contextlib.contextmanager
+def _connected(config: EndpointConfig, doing: str) -> Iterator[psycopg.Connection[Any]]:
+    """A connection closed at the end of the block; its database errors translated by `client.translated`."""
+    conn = client.connect(config)
+    try:
+        with client.translated(doing):
+            yield conn
+    finally:
+        conn.close()

@@ -22,6 +22,7 @@ class Copier:
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
         self.cursor = conn.cursor()
         self.active: str | None = None  # the statement of the open COPY
+        self.last = ""  # the statement of the latest COPY opened: the one a COPY error is about
         self._copy: Any = None
         self._manager: Any = None
         self._buffers: dict[str, list[str]] = {}
@@ -49,6 +50,7 @@ class Copier:
         self.cursor.close()
 
     def _open(self, statement: str) -> None:
+        self.last = statement
         manager = self.cursor.copy(statement)
         self._copy, self._manager, self.active = manager.__enter__(), manager, statement
         lines = self._buffers.pop(statement, None)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import count, groupby, repeat
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import psycopg
 
 from flow_sdk.errors import ConnectorError
+from flow_sdk.flow import RangeSpec
 from flow_sdk.materialize import Binding, Fence, Load, Loaded, Store, Transactional
 from flow_sdk.materialize.transactor import StoreBatch, load_batches, store_batches
 
@@ -48,9 +50,8 @@ class _Target:
     copy_load: str
 
 
-def _target(binding: Binding, config: EndpointConfig) -> _Target:
-    resource = ResourceConfig.from_json(binding.resource_config, config.schema)
-    table = sql.Table(resource.schema, resource.table)
+def _target(binding: Binding, resource: ResourceConfig, config: EndpointConfig) -> _Target:
+    table = resource.table_in(config.db_schema)
     columns = column_specs(binding.columns)
     keys = [c for c in columns if c.is_key]
     document = next((c.name for c in columns if c.role == "document"), None)
@@ -81,22 +82,48 @@ def _target(binding: Binding, config: EndpointConfig) -> _Target:
 class PostgresTransactor(Transactional):
     """One session's connection and per-binding plans."""
 
-    def __init__(self, conn: psycopg.Connection[Any], config: EndpointConfig, bindings: list[Binding]) -> None:
+    def __init__(
+        self,
+        conn: psycopg.Connection[Any],
+        config: EndpointConfig,
+        bindings: Sequence[Binding],
+        resources: Sequence[ResourceConfig],
+    ) -> None:
         self.conn = conn
         self.config = config
-        self.targets = [_target(b, config) for b in bindings]
+        self.targets = [_target(b, r, config) for b, r in zip(bindings, resources, strict=True)]
+        # What a COPY statement writes, to name the binding and table in a data error.
+        self._copy_targets = {
+            statement: f"binding {t.index} ({t.table})"
+            for t in self.targets
+            for statement in (t.copy_direct, t.copy_update, t.copy_delete, t.copy_mark, t.copy_load)
+        }
         self._staged: set[tuple[int, str]] = set()  # (binding, "update"|"delete") used this transaction
         self._copier: Copier | None = None
+        self._load_copier: Copier | None = None
 
     # -- fencing ------------------------------------------------------------------------------
 
-    def fence(self, materialization: str, key_range: Mapping[str, Any]) -> Fence:
-        """Bump overlapping fences and recover the stored checkpoint (see client.fence)."""
-        client.ensure_checkpoints_table(self.conn, self.config.schema)
+    def fence(self, materialization: str, key_range: RangeSpec | None) -> Fence:
+        """Bump overlapping fences and recover the stored checkpoint (see client.fence), retrying transient failures.
+
+        Nothing is visible until the fence transaction commits, so a failed attempt is simply redone,
+        on a new connection when the old one broke.
+        """
         begin, end = client.key_range(key_range)
-        token, checkpoint = client.fence(self.conn, self.config.schema, materialization, begin, end)
+
+        def attempt() -> tuple[client.FenceToken, Any]:
+            if self.conn.broken or self.conn.closed:
+                self.conn = client.connect(self.config)
+            with client.translated(f"fencing {materialization!r}"):
+                self.conn.rollback()
+                client.ensure_checkpoints_table(self.conn, self.config.db_schema)
+                fenced = client.fence(self.conn, self.config.db_schema, materialization, begin, end)
+                self._create_temp_tables()
+            return fenced
+
+        token, checkpoint = client.retried(attempt)
         log.info("fenced", extra={"fields": {"fence": token.fence, "keyBegin": begin, "keyEnd": end}})
-        self._create_temp_tables()
         return Fence(checkpoint, token)
 
     def _create_temp_tables(self) -> None:
@@ -120,13 +147,17 @@ class PostgresTransactor(Transactional):
 
     def load(self, loads: Iterator[Load], loaded: Loaded) -> None:
         """COPY every requested key into per-binding temp tables, then answer all with one join."""
+        with self._copying("loading"):
+            self._load(loads, loaded)
+
+    def _load(self, loads: Iterator[Load], loaded: Loaded) -> None:
         targets = self.targets
         copier: Copier | None = None
         used: set[int] = set()
         keys: list[list[Any]] = []  # by ordinal: the rows name their key by number, not by value
         for batch in load_batches(loads):
             if copier is None:
-                copier = Copier(self.conn)
+                copier = self._load_copier = Copier(self.conn)
             bindings, batch_keys = zip(*batch, strict=True)
             for index in set(bindings) - used:
                 if targets[index].document is None:
@@ -147,6 +178,7 @@ class PostgresTransactor(Transactional):
             return
         copier.finish()
         copier.close()
+        self._load_copier = None  # errors from here on are the join's, not a COPY's
         with self.conn.cursor() as cur:
             for i in sorted(used):
                 cur.execute(sql.analyze_load_table(i).encode())
@@ -167,10 +199,21 @@ class PostgresTransactor(Transactional):
     def store(self, stores: Iterator[Store]) -> None:
         """Stream stores: new keys and delta rows straight into tables, updates and deletes into staging."""
         copier = self._copier = Copier(self.conn)
-        for batch in store_batches(stores):
-            if not self._store_uniform(copier, batch):
-                self._store_mixed(copier, batch)
-        copier.finish()
+        with self._copying("storing"):
+            for batch in store_batches(stores):
+                if not self._store_uniform(copier, batch):
+                    self._store_mixed(copier, batch)
+            copier.finish()
+
+    @contextlib.contextmanager
+    def _copying(self, doing: str) -> Iterator[None]:
+        """Translate database errors of a load or store phase, naming the binding the failing COPY wrote."""
+        try:
+            yield
+        except psycopg.Error as exc:
+            copier = self._copier if doing == "storing" else self._load_copier
+            where = self._copy_targets.get(copier.last, "") if copier is not None else ""
+            raise client.error_of(exc, f"{doing} {where}".rstrip()) from exc
 
     def _store_uniform(self, copier: Copier, batch: StoreBatch) -> bool:
         """The common case in one pass of C-level loops: one binding, all inserts or all updates, no deletes."""
@@ -231,18 +274,22 @@ class PostgresTransactor(Transactional):
     def commit(self, checkpoint: Mapping[str, Any], fence: Fence) -> None:
         """Check the fence and write the checkpoint, apply staged deletes and upserts, commit."""
         token: client.FenceToken = fence.token
-        client.write_checkpoint(self.conn, self.config.schema, token, checkpoint)
+        # Never retried: a failure here may leave the commit's outcome unknown; the runtime recovers.
+        with client.translated("writing the checkpoint"):
+            client.write_checkpoint(self.conn, self.config.db_schema, token, checkpoint)
         with self.conn.cursor() as cur:
             for index, kind in sorted(self._staged):
                 t = self.targets[index]
                 name = sql.stage_table_name(index, kind)
-                if kind == "delete":
-                    cur.execute(sql.delete_staged(t.table, name, t.keys).encode())
-                elif kind == "mark":
-                    cur.execute(sql.mark_deleted(t.table, name, t.keys, t.document or "").encode())
-                else:
-                    cur.execute(sql.merge_updates(t.table, name, t.columns).encode())
-        self.conn.commit()
+                with client.translated(f"merging staged rows into binding {index} ({t.table})"):
+                    if kind == "delete":
+                        cur.execute(sql.delete_staged(t.table, name, t.keys).encode())
+                    elif kind == "mark":
+                        cur.execute(sql.mark_deleted(t.table, name, t.keys, t.document or "").encode())
+                    else:
+                        cur.execute(sql.merge_updates(t.table, name, t.columns).encode())
+        with client.translated("committing"):
+            self.conn.commit()
         self._staged.clear()
         if self._copier is not None:
             self._copier.close()

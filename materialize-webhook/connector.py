@@ -7,11 +7,12 @@ a crash is sent again (receivers should be idempotent by document key if duplica
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import Any, ClassVar
+from collections.abc import Iterator
 
 import orjson
+from pydantic import ConfigDict, Field
 
+from flow_sdk.config import ConfigModel
 from flow_sdk.errors import ConfigError
 from flow_sdk.materialize import (
     AtLeastOnce,
@@ -20,12 +21,14 @@ from flow_sdk.materialize import (
     Transactor,
     TypeMapper,
     bindings_of,
+    collection_name_field,
     projection_constraints,
-    resolve_collection,
-    resource_config_schema,
+    proposed_bindings,
     resource_path,
     validated_binding,
 )
+from flow_sdk.materialize.request import Apply, Open, Validate
+from flow_sdk.materialize.response import Applied, Validated
 
 from .client import Poster, RetryPolicy
 
@@ -63,69 +66,66 @@ class WebhookTransactor(AtLeastOnce):
             self._send(binding)
 
 
+class WebhookConfig(ConfigModel):
+    """The endpoint: where batches go and how they are sent."""
+
+    model_config = ConfigDict(title="Webhook")
+
+    url: str = Field(title="URL", pattern="^https?://", description="Where batches are POSTed.")
+    headers: dict[str, str] = Field({}, title="Headers", description="Extra HTTP headers of every request.")
+    batch_size: int = Field(100, alias="batchSize", title="Batch size", ge=1)
+    max_attempts: int = Field(5, alias="maxAttempts", title="Max attempts", ge=1)
+    initial_backoff_seconds: float = Field(0.5, alias="initialBackoffSeconds", title="Initial backoff (s)", ge=0)
+    max_backoff_seconds: float = Field(30, alias="maxBackoffSeconds", title="Max backoff (s)", ge=0)
+    timeout_seconds: float = Field(30, alias="timeoutSeconds", title="Timeout (s)", gt=0)
+
+
+class WebhookResource(ConfigModel):
+    """One binding: the name sent with its batches."""
+
+    model_config = ConfigDict(title="Resource")
+
+    name: str = collection_name_field(title="Name", min_length=1, description="Name sent with each batch.")
+
+
 class WebhookConnector(Connector):
     """POSTs documents to a webhook."""
 
-    config_schema: ClassVar[dict[str, Any]] = {
-        "title": "Webhook",
-        "type": "object",
-        "properties": {
-            "url": {"type": "string", "pattern": "^https?://", "description": "Where batches are POSTed."},
-            "headers": {"type": "object", "additionalProperties": {"type": "string"}, "default": {}},
-            "batchSize": {"type": "integer", "minimum": 1, "default": 100},
-            "maxAttempts": {"type": "integer", "minimum": 1, "default": 5},
-            "initialBackoffSeconds": {"type": "number", "minimum": 0, "default": 0.5},
-            "maxBackoffSeconds": {"type": "number", "minimum": 0, "default": 30},
-            "timeoutSeconds": {"type": "number", "exclusiveMinimum": 0, "default": 30},
-        },
-        "required": ["url"],
-    }
-    resource_config_schema: ClassVar[dict[str, Any]] = resource_config_schema(
-        {"name": {"type": "string", "minLength": 1, "description": "Name sent with each batch."}},
-        collection_name="name",
-    )
+    config_model = WebhookConfig
+    resource_model = WebhookResource
 
-    def validate(self, request: Mapping[str, Any]) -> dict[str, Any]:
+    def validate(self, config: WebhookConfig, request: Validate) -> Validated:
         """Delta updates; the document and key are required, other fields are forbidden."""
-        self.parse_config(request.get("config"))
-        linked = request.get("linkedCollections") or None
         out = []
-        for binding in request.get("bindings") or []:
-            resource = self.parse_resource_config(binding.get("resourceConfig") or {})
+        for binding in proposed_bindings(request):
+            resource = self.resource(binding)
             constraints = projection_constraints(
-                resolve_collection(binding, linked),
+                binding.collection,
                 type_map=ANY_TYPE,
                 destination=DESTINATION,
-                group_by=binding.get("groupBy") or (),
+                group_by=binding.group_by,
                 stores_document=True,
                 values_allowed=False,
             )
             out.append(
-                validated_binding(
-                    resource_path=resource_path(resource, self.resource_config_schema),
-                    constraints=constraints,
-                    delta_updates=True,
-                )
+                validated_binding(resource_path=resource_path(resource), constraints=constraints, delta_updates=True)
             )
-        return {"bindings": out}
+        return Validated(bindings=out)
 
-    def apply(self, request: Mapping[str, Any]) -> dict[str, Any]:
+    def apply(self, config: WebhookConfig, request: Apply) -> Applied:
         """Nothing to create at a webhook."""
-        self.parse_config((request.get("materialization") or {}).get("config"))
-        return {}
+        return Applied()
 
-    def open(self, request: Mapping[str, Any]) -> Transactor:
+    def open(self, config: WebhookConfig, request: Open) -> Transactor:
         """A transactor posting to the configured URL."""
-        materialization = request.get("materialization") or {}
-        config = self.parse_config(materialization.get("config"))
-        bindings = bindings_of(materialization)
+        bindings = bindings_of(request.materialization)
         if any(not b.delta_updates for b in bindings):
             raise ConfigError("every webhook binding must be in delta-updates mode")
         retry = RetryPolicy(
-            max_attempts=config.get("maxAttempts", 5),
-            initial_backoff=config.get("initialBackoffSeconds", 0.5),
-            max_backoff=config.get("maxBackoffSeconds", 30),
+            max_attempts=config.max_attempts,
+            initial_backoff=config.initial_backoff_seconds,
+            max_backoff=config.max_backoff_seconds,
         )
-        poster = Poster(config["url"], config.get("headers") or {}, config.get("timeoutSeconds", 30), retry)
+        poster = Poster(config.url, config.headers, config.timeout_seconds, retry)
         names = [b.resource_path[-1] if b.resource_path else b.collection_name for b in bindings]
-        return WebhookTransactor(poster, names, config.get("batchSize", 100))
+        return WebhookTransactor(poster, names, config.batch_size)

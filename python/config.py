@@ -8,15 +8,16 @@ redaction and never quoted in a message.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import jsonschema
 import pydantic
-from jsonschema.exceptions import ValidationError
 
 from . import log
 from .errors import ConfigError
 from .json_pointer import format_path
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 SECRET_ANNOTATIONS = ("secret", "airbyte_secret")
 
@@ -88,6 +89,8 @@ def _describe(error: ValidationError, secret_pointers: list[str]) -> str:
 
 def validate_config(config: Any, schema: dict[str, Any], *, what: str = "endpoint config") -> Any:
     """Check `config` against `schema`; raise ConfigError listing every violation with its pointer."""
+    import jsonschema  # only here: connectors with config models never pay for importing it
+
     secret_pointers = register_config_secrets(config, schema)
     validator_cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
     try:

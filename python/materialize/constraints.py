@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from .fields import TypeMap, field_type
+from ..flow import CollectionSpec
+from .fields import TypeMap, collection_json, field_type
+from .response import Validated
 
 
 class ConstraintType(StrEnum):
@@ -50,7 +52,7 @@ def constraint(field: str, kind: ConstraintType, reason: str) -> dict[str, Any]:
 
 
 def projection_constraints(
-    collection: Mapping[str, Any],
+    collection: CollectionSpec | Mapping[str, Any],
     *,
     type_map: TypeMap,
     destination: str,
@@ -69,6 +71,7 @@ def projection_constraints(
     * a field whose column already exists (`existing`) with an incompatible type is additionally
       INCOMPATIBLE (cleared by backfilling the binding, which re-creates the destination).
     """
+    collection = collection_json(collection)
     keys = set(group_by) or {p["field"] for p in collection.get("projections") or [] if p.get("isPrimaryKey")}
     existing = existing or {}
     out: list[dict[str, Any]] = []
@@ -141,13 +144,11 @@ def validated_binding(
     constraints: list[dict[str, Any]],
     delta_updates: bool = False,
     case_insensitive_fields: bool = False,
-) -> dict[str, Any]:
-    """One `validated.bindings[]` entry, proto3 defaults omitted."""
-    out: dict[str, Any] = {"resourcePath": list(resource_path)}
-    if constraints:
-        out["projectionConstraints"] = constraints
-    if delta_updates:
-        out["deltaUpdates"] = True
-    if case_insensitive_fields:
-        out["caseInsensitiveFields"] = True
-    return out
+) -> Validated.Binding:
+    """One binding of the `validated` response, from constraints as `projection_constraints` returns them."""
+    return Validated.Binding(
+        resource_path=list(resource_path),
+        projection_constraints=[Validated.ProjectionConstraint.from_flow_json(c) for c in constraints],
+        delta_updates=delta_updates,
+        case_insensitive_fields=case_insensitive_fields,
+    )

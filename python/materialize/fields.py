@@ -1,16 +1,29 @@
 """Projections and field selections turned into destination columns, and JSON-type mapping hooks.
 
-Everything here works on Flow JSON form dicts (`Projection`, `FieldSelection`, `CollectionSpec`)
-so it is usable from validate/apply without the wire models, and never touches documents.
+The column helpers work on Flow JSON form dicts (`Projection`, `FieldSelection`, `CollectionSpec`);
+`collection_json` turns a typed CollectionSpec into that form once per binding. Nothing here
+touches documents.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, overload
 
 from ..errors import ConfigError
+from ..flow import CollectionSpec, FieldSelection
+
+
+class _WireBinding(Protocol):
+    """A wire-model binding that names its collection inline or by index (Validate's and a spec's)."""
+
+    @property
+    def collection(self) -> CollectionSpec | None: ...
+
+    @property
+    def collection_index(self) -> int: ...
+
 
 Role = Literal["key", "value", "document"]
 # JSON types a projection may have, plus "multiple" for a value that can be several (non-null) types.
@@ -105,42 +118,62 @@ def projections_by_field(collection: Mapping[str, Any]) -> dict[str, Mapping[str
     return {p["field"]: p for p in collection.get("projections") or [] if "field" in p}
 
 
-def columns(field_selection: Mapping[str, Any], collection: Mapping[str, Any]) -> list[Column]:
+def columns(
+    field_selection: FieldSelection | Mapping[str, Any] | None, collection: CollectionSpec | Mapping[str, Any]
+) -> list[Column]:
     """The ordered columns of a binding: keys, then values, then the root document (if selected).
 
     This is exactly the order of a Store's `key` + `values` + `doc`, so
     `zip(columns, [*store.key, *store.values, store.doc])` pairs each value with its column
     (drop the document column when `field_selection.document` is empty).
     """
-    by_field = projections_by_field(collection)
+    coll = collection_json(collection)
+    selection = field_selection.to_flow_json() if isinstance(field_selection, FieldSelection) else field_selection or {}
+    by_field = projections_by_field(coll)
     out: list[Column] = []
 
     def add(name: str, role: Role) -> None:
         projection = by_field.get(name)
         if projection is None:
-            raise ConfigError(
-                f"field {name!r} is selected for collection {collection.get('name')!r} but has no projection"
-            )
+            raise ConfigError(f"field {name!r} is selected for collection {coll.get('name')!r} but has no projection")
         out.append(Column(name, projection.get("ptr", ""), role, projection, field_type(projection)))
 
-    for name in field_selection.get("keys") or []:
+    for name in selection.get("keys") or []:
         add(name, "key")
-    for name in field_selection.get("values") or []:
+    for name in selection.get("values") or []:
         add(name, "value")
-    if field_selection.get("document"):
-        add(field_selection["document"], "document")
+    if selection.get("document"):
+        add(selection["document"], "document")
     return out
 
 
-def resolve_collection(binding: Mapping[str, Any], linked: Sequence[Mapping[str, Any]] | None) -> Mapping[str, Any]:
-    """A binding's collection, inlined or looked up in the request's `linkedCollections`."""
-    if binding.get("collection"):
-        collection: Mapping[str, Any] = binding["collection"]
-        return collection
+@overload
+def resolve_collection(binding: Mapping[str, Any], linked: Sequence[Mapping[str, Any]] | None) -> Mapping[str, Any]: ...
+
+
+@overload
+def resolve_collection(binding: _WireBinding, linked: Sequence[CollectionSpec] | None) -> CollectionSpec: ...
+
+
+def resolve_collection(binding: Any, linked: Sequence[Any] | None) -> Any:
+    """A binding's collection: inlined, or `linkedCollections[collectionIndex]` of its request or spec.
+
+    The one place that resolves the linked form. Works on Flow JSON dicts (returns the dict) and
+    on wire models (`Validate.Binding` or `MaterializationSpec.Binding`: returns the CollectionSpec).
+    """
+    if isinstance(binding, Mapping):
+        inline, index = binding.get("collection"), binding.get("collectionIndex", 0)
+    else:
+        inline, index = binding.collection, binding.collection_index
+    if inline:
+        return inline
     if linked:
-        index = binding.get("collectionIndex", 0)
         if 0 <= index < len(linked):
-            linked_collection: Mapping[str, Any] = linked[index]
-            return linked_collection
+            return linked[index]
         raise ConfigError(f"binding's collectionIndex {index} is outside linkedCollections (of {len(linked)})")
     raise ConfigError("binding has neither a collection nor linkedCollections to index into")
+
+
+def collection_json(collection: CollectionSpec | Mapping[str, Any]) -> Mapping[str, Any]:
+    """A collection in Flow JSON form (the column and constraint helpers read that form)."""
+    return collection.to_flow_json() if isinstance(collection, CollectionSpec) else collection

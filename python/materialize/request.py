@@ -63,6 +63,8 @@ class Apply(WireModel):
     last_version: str = ""
     # Last persisted connector state (lets Apply finish work staged by the prior spec).
     state: RawJSON = None
+    # A flow-sdk extension (JSON codec only, not in Flow's protocol): describe the actions, change nothing.
+    dry_run: bool = False
 
 
 class Open(WireModel):

@@ -27,16 +27,18 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from ..errors import ConnectorError, ProtocolError
+from ..flow import ConnectorState as StateUpdate
+from ..protocol.materialize import MaterializeProtocol, Role, parse_body
 from ..stdio import MAX_MESSAGE_BYTES, Codec, MessageReader, MessageWriter, parse_json_block, parse_json_message
+from ..wire import WireModel
+from . import request, response
 from .packed import unpack_b64
-from .protocol import MaterializeProtocol
 from .store_decode import decode_stores
 from .transactor import ConnectorState, Load, StoreBatch, Transactor
 
 if TYPE_CHECKING:
     from .connector import Connector
 
-PROTOCOL_VERSION = 3032023
 READ_BYTES = 1 << 17  # one read of stdin: whatever is available, up to this much
 
 Message = dict[str, Any]
@@ -119,8 +121,9 @@ def _token(binding: int, key: Sequence[Any]) -> str:
     return orjson.dumps((binding, key)).decode()
 
 
-def _with_state(state: ConnectorState | None) -> dict[str, Any]:
-    return {"state": state} if state else {}
+def _state(state: ConnectorState | None) -> StateUpdate | None:
+    """A transactor's state update as the wire model (None: no update)."""
+    return StateUpdate.from_flow_json(state) if state else None
 
 
 def _json_read1(reader: MessageReader) -> Callable[[int], bytes] | None:
@@ -199,7 +202,7 @@ class Session:
         self.connector = connector
         self.reader = reader
         self.writer = writer
-        self.protocol = MaterializeProtocol()
+        self.protocol = MaterializeProtocol(Role.CONNECTOR)
         self.transactor: Transactor | None = None
         self._stash: Mapping[str, Any] | None = None  # the flush/startCommit that ended an iterator
         # Requested but unanswered loads, as canonical JSON text of [binding, key]. Text, not orjson's
@@ -216,9 +219,9 @@ class Session:
 
     # -- output ------------------------------------------------------------------------------
 
-    def _respond(self, kind: str, body: Mapping[str, Any]) -> None:
-        self.protocol.send(kind)
-        self.writer.write({kind: body})
+    def _respond(self, kind: str, body: WireModel) -> None:
+        self.protocol.response(kind)
+        self.writer.write({kind: body.to_flow_json()})
         self.writer.flush()
 
     def loaded(self, binding: int, key: Sequence[Any], doc: Any) -> None:
@@ -230,7 +233,7 @@ class Session:
                 f"loaded binding {binding} key {list(key)!r}, which was not requested in this transaction "
                 "or was already answered"
             ) from None
-        self.protocol.send_loaded()
+        self.protocol.loaded(binding)
         if self._json:
             raw = bytes(doc) if isinstance(doc, bytes | bytearray) else orjson.dumps(doc)
             self.writer.write_framed(self._prefixes[binding] + raw + b"}}\n")
@@ -290,7 +293,7 @@ class Session:
                     break
                 batch = self._parse(block)
         if not batch:
-            self.protocol.end_of_input()
+            self.protocol.end_of_requests()
             raise EndOfInput()
         self._buffer, self._at = batch, 0
 
@@ -328,16 +331,16 @@ class Session:
                 if n < len(bodies):
                     bodies = bodies[:n]
                 bindings = list(map(_binding, bodies))
-                protocol.receive_loads(bindings)
+                protocol.loads(bindings)
                 keys = _keys_of(bodies, "load")
                 pending.update(map(_token, bindings, keys))
                 yield list(map(_new_load, zip(bindings, keys, strict=True)))
                 continue
             msg = self._next()
-            if protocol.receive(msg) == "flush":
+            if self.protocol.request_message(msg) == "flush":
                 self._stash = msg["flush"]
                 return
-            body = msg["load"]  # a load with extra members (e.g. $internal), already checked by receive()
+            body = msg["load"]  # a load with extra members (e.g. $internal), already checked by request_message()
             binding = body.get("binding", 0)
             key = _key_of(body, "load")
             pending.add(_token(binding, key))
@@ -355,7 +358,7 @@ class Session:
                 decoded = decode_stores(block)
                 if decoded is not None:
                     self._lines += len(decoded)
-                    protocol.receive_stores(decoded.bindings)
+                    protocol.stores(decoded.bindings)
                     yield decoded
                     continue
                 self._buffer, self._at = self._parse(block), 0
@@ -367,14 +370,14 @@ class Session:
                 if n < len(bodies):
                     bodies = bodies[:n]
                 batch = _store_batch(bodies)
-                protocol.receive_stores(batch.bindings)
+                protocol.stores(batch.bindings)
                 yield batch
                 continue
             msg = self._next()
-            if protocol.receive(msg) == "startCommit":
+            if self.protocol.request_message(msg) == "startCommit":
                 self._stash = msg["startCommit"]
                 return
-            body = msg["store"]  # a store with extra members (e.g. $internal), already checked by receive()
+            body = msg["store"]  # a store with extra members (e.g. $internal), already checked by request_message()
             yield StoreBatch(
                 [body.get("binding", 0)],
                 [_key_of(body, "store")],
@@ -405,29 +408,31 @@ class Session:
         return 0
 
     def _serve(self) -> None:
+        connector = self.connector
         while True:
             msg = self._next()
-            kind = self.protocol.receive(msg)
+            kind = self.protocol.request_message(msg)
             body = msg[kind]
             if kind == "spec":
-                spec = dict(self.connector.spec(body))
-                spec.setdefault("protocol", PROTOCOL_VERSION)
-                self._respond("spec", spec)
+                self._respond("spec", connector.spec(parse_body(request.Spec, body)))
             elif kind == "validate":
-                self._respond("validated", self.connector.validate(body))
+                validate = parse_body(request.Validate, body)
+                self._respond("validated", connector.validate(connector.config(validate.config), validate))
             elif kind == "apply":
-                self._respond("applied", self.connector.apply(body))
+                apply = parse_body(request.Apply, body)
+                config = connector.config(apply.materialization.config if apply.materialization else None)
+                self._respond("applied", connector.apply(config, apply))
             else:  # open: the state machine allows nothing else here
-                self._open(body)
+                self._open(parse_body(request.Open, body))
                 self._transactions()
 
-    def _open(self, body: Mapping[str, Any]) -> None:
-        self.transactor = self.connector.open(body)
-        bindings = (body.get("materialization") or {}).get("bindings") or []
-        self._prefixes = [
-            b'{"loaded":{"binding":%d,"doc":' % i if i else b'{"loaded":{"doc":' for i in range(len(bindings))
-        ]
-        self._respond("opened", self.transactor.session_open(body))
+    def _open(self, open_request: request.Open) -> None:
+        materialization = open_request.materialization
+        config = self.connector.config(materialization.config if materialization else None)
+        self.transactor = self.connector.open(config, open_request)
+        count = len(materialization.bindings) if materialization else 0
+        self._prefixes = [b'{"loaded":{"binding":%d,"doc":' % i if i else b'{"loaded":{"doc":' for i in range(count)]
+        self._respond("opened", self.transactor.session_open(open_request))
         # What exists now lives for the whole session: keep the cyclic GC from scanning it again and again.
         gc.collect()
         gc.freeze()
@@ -437,8 +442,9 @@ class Session:
         assert t is not None
         while True:
             msg = self._next()
-            self.protocol.receive(msg)  # only acknowledge is legal here
-            self._respond("acknowledged", _with_state(t.session_acknowledge(msg["acknowledge"])))
+            self.protocol.request_message(msg)  # only acknowledge is legal here
+            acknowledge = parse_body(request.Acknowledge, msg["acknowledge"])
+            self._respond("acknowledged", response.Acknowledged(state=_state(t.session_acknowledge(acknowledge))))
 
             with _no_cyclic_gc():
                 loads = _Batches(self._load_batches(), list)
@@ -446,14 +452,16 @@ class Session:
                 for _ in loads:  # unconsumed loads count as not found
                     pass
             self._pending_loads.clear()
-            self._respond("flushed", _with_state(t.flushed(self._take_stash())))
+            flush = parse_body(request.Flush, self._take_stash())
+            self._respond("flushed", response.Flushed(state=_state(t.flushed(flush))))
 
             with _no_cyclic_gc():
                 stores = _Batches(self._store_batches(), StoreBatch.of)
                 t.store(stores)
                 if next(stores, None) is not None:
                     raise ConnectorError("the transactor returned from store() without consuming every store")
-            self._respond("startedCommit", _with_state(t.session_start_commit(self._take_stash())))
+            start_commit = parse_body(request.StartCommit, self._take_stash())
+            self._respond("startedCommit", response.StartedCommit(state=_state(t.session_start_commit(start_commit))))
 
 
 @contextlib.contextmanager

@@ -25,6 +25,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ConnectorError
+from ..flow import RangeSpec
+from ..gazette import Checkpoint
+from .request import Acknowledge, Open, StartCommit
+from .response import Opened
 from .transactor import ConnectorState, Transactor, merge_patch_state
 
 log = logging.getLogger("flow_sdk.materialize")
@@ -64,36 +68,38 @@ class Transactional(Transactor):
     fence_value: Fence | None = None
 
     @abstractmethod
-    def fence(self, materialization: str, key_range: Mapping[str, Any]) -> Fence:
+    def fence(self, materialization: str, key_range: RangeSpec | None) -> Fence:
         """Fence off older sessions over `key_range` and return the stored checkpoint."""
 
     @abstractmethod
     def commit(self, checkpoint: Mapping[str, Any], fence: Fence) -> None:
         """Atomically commit this transaction's stores with `checkpoint`, or raise FencedOff."""
 
-    def session_open(self, open_request: Mapping[str, Any]) -> dict[str, Any]:
+    def session_open(self, open_request: Open) -> Opened:
         """Fence and recover the destination's checkpoint."""
-        name = (open_request.get("materialization") or {}).get("name", "")
-        self.fence_value = self.fence(name, open_request.get("range") or {})
+        name = open_request.materialization.name if open_request.materialization else ""
+        self.fence_value = self.fence(name, open_request.range)
         if self.fence_value.checkpoint:
-            return {"runtimeCheckpoint": dict(self.fence_value.checkpoint)}
-        return {}
+            return Opened(runtime_checkpoint=Checkpoint.from_flow_json(self.fence_value.checkpoint))
+        return Opened()
 
-    def session_acknowledge(self, acknowledge: Mapping[str, Any]) -> ConnectorState | None:
+    def session_acknowledge(self, acknowledge: Acknowledge) -> ConnectorState | None:
         """Nothing to do: the destination committed before startedCommit."""
         return None
 
-    def session_start_commit(self, start_commit: Mapping[str, Any]) -> ConnectorState | None:
+    def session_start_commit(self, start_commit: StartCommit) -> ConnectorState | None:
         """Commit stores and the runtime checkpoint together."""
         if self.fence_value is None:
             raise ConnectorError("commit before fence: the session was never opened")
-        self.commit(start_commit.get("runtimeCheckpoint") or {}, self.fence_value)
+        checkpoint = start_commit.runtime_checkpoint
+        self.commit(checkpoint.to_flow_json() if checkpoint is not None else {}, self.fence_value)
         return None
 
 
-def shard_key(key_range: Mapping[str, Any]) -> str:
+def shard_key(key_range: RangeSpec | None) -> str:
     """The connector-state key of one shard: its key-range and r-clock starts, in hex."""
-    return f"{int(key_range.get('keyBegin', 0)):08x}-{int(key_range.get('rClockBegin', 0)):08x}"
+    key_range = key_range or RangeSpec()
+    return f"{key_range.key_begin:08x}-{key_range.r_clock_begin:08x}"
 
 
 def pending_of(state: Any) -> dict[str, Any]:
@@ -150,17 +156,17 @@ class IdempotentReplay(Transactor):
     def apply_pending(self, ops: Any) -> None:
         """Idempotently publish staged data described by `ops`."""
 
-    def session_open(self, open_request: Mapping[str, Any]) -> dict[str, Any]:
+    def session_open(self, open_request: Open) -> Opened:
         """Apply operations a previous session left pending for this shard."""
-        self.shard = shard_key(open_request.get("range") or {})
-        ops = pending_of(open_request.get("state")).get(self.shard)
+        self.shard = shard_key(open_request.range)
+        ops = pending_of(open_request.state).get(self.shard)
         if ops is not None:
             log.info("applying operations left pending by a previous session", extra={"fields": {"shard": self.shard}})
             self.apply_pending(ops)
             self._pending, self._applied = ops, True
-        return {}
+        return Opened()
 
-    def session_acknowledge(self, acknowledge: Mapping[str, Any]) -> ConnectorState | None:
+    def session_acknowledge(self, acknowledge: Acknowledge) -> ConnectorState | None:
         """Publish the committed transaction's staged data and clear it from the state."""
         if self._pending is None:
             return None
@@ -169,7 +175,7 @@ class IdempotentReplay(Transactor):
         self._pending, self._applied = None, False
         return merge_patch_state({PENDING_KEY: {self.shard: None}})
 
-    def session_start_commit(self, start_commit: Mapping[str, Any]) -> ConnectorState | None:
+    def session_start_commit(self, start_commit: StartCommit) -> ConnectorState | None:
         """Record the staged operations in the state that commits with this transaction."""
         ops = self.prepare_commit()
         if ops is None:
@@ -190,15 +196,15 @@ class AtLeastOnce(Transactor):
     def commit(self) -> None:
         """Make every store of the transaction durable at the destination."""
 
-    def session_open(self, open_request: Mapping[str, Any]) -> dict[str, Any]:
+    def session_open(self, open_request: Open) -> Opened:
         """Nothing to recover: the runtime's checkpoint is used."""
-        return {}
+        return Opened()
 
-    def session_acknowledge(self, acknowledge: Mapping[str, Any]) -> ConnectorState | None:
+    def session_acknowledge(self, acknowledge: Acknowledge) -> ConnectorState | None:
         """Nothing to do."""
         return None
 
-    def session_start_commit(self, start_commit: Mapping[str, Any]) -> ConnectorState | None:
+    def session_start_commit(self, start_commit: StartCommit) -> ConnectorState | None:
         """Make the stores durable."""
         self.commit()
         return None

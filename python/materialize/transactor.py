@@ -23,13 +23,15 @@ this path. Both iterators also offer their rows a batch at a time: see `load_bat
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from itertools import islice
 from typing import Any, NamedTuple
 
 from ..errors import ConnectorError
 from ..stdio import parse_json_texts
+from .request import Acknowledge, Flush, Open, StartCommit
+from .response import Opened
 
 
 class Load(NamedTuple):
@@ -167,7 +169,7 @@ class Transactor(ABC):
     def store(self, stores: Iterator[Store]) -> None:
         """Consume every store of the transaction (see the module docstring)."""
 
-    def flushed(self, flush: Mapping[str, Any]) -> ConnectorState | None:
+    def flushed(self, flush: Flush) -> ConnectorState | None:
         """Called after loads are answered, before `flushed` is sent; may return connector state."""
         return None
 
@@ -178,13 +180,13 @@ class Transactor(ABC):
     # -- driven by the SDK; implemented by the strategy classes ------------------------------
 
     @abstractmethod
-    def session_open(self, open_request: Mapping[str, Any]) -> dict[str, Any]:
-        """Recover at open; returns the `opened` body."""
+    def session_open(self, open_request: Open) -> Opened:
+        """Recover at open; returns the `opened` response."""
 
     @abstractmethod
-    def session_acknowledge(self, acknowledge: Mapping[str, Any]) -> ConnectorState | None:
+    def session_acknowledge(self, acknowledge: Acknowledge) -> ConnectorState | None:
         """The previous commit is durable in the recovery log; returns the `acknowledged` state."""
 
     @abstractmethod
-    def session_start_commit(self, start_commit: Mapping[str, Any]) -> ConnectorState | None:
+    def session_start_commit(self, start_commit: StartCommit) -> ConnectorState | None:
         """All stores are in; commit (or stage) them; returns the `startedCommit` state."""

@@ -6,3 +6,6 @@ write, and the local runtime feeds it what it sends and what the connector answe
 order rules exist once. A violation raises `LocalProtocolError` when our own side broke the
 order and `RemoteProtocolError` when the peer did; both name what was expected and what came.
 """
+
+# The protocol version a connector's `spec` response declares: one for capture, materialize and derive.
+PROTOCOL_VERSION = 3032023

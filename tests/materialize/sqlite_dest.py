@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 import orjson
 
 from flow_sdk.errors import ConfigError
+from flow_sdk.flow import RangeSpec
 from flow_sdk.materialize import (
     Binding,
     Connector,
@@ -28,11 +29,13 @@ from flow_sdk.materialize import (
     TypeMapper,
     bindings_of,
     projection_constraints,
-    resolve_collection,
+    proposed_bindings,
     resource_config_schema,
     resource_path,
     validated_binding,
 )
+from flow_sdk.materialize.request import Apply, Open, Validate
+from flow_sdk.materialize.response import Applied, Validated
 
 TYPES = TypeMapper(
     {"string": "TEXT", "integer": "INTEGER", "number": "REAL", "boolean": "INTEGER", "object": "JSON", "array": "JSON"}
@@ -76,10 +79,11 @@ class SqliteTransactor(Transactional):
         self.key_range: tuple[int, int] = (0, 0)
         self.materialization = ""
 
-    def fence(self, materialization: str, key_range: Mapping[str, Any]) -> Fence:
+    def fence(self, materialization: str, key_range: RangeSpec | None) -> Fence:
         """Bump the fence of this key range and read its checkpoint."""
         self.materialization = materialization
-        self.key_range = (int(key_range.get("keyBegin", 0)), int(key_range.get("keyEnd", 0)))
+        key_range = key_range or RangeSpec()
+        self.key_range = (key_range.key_begin, key_range.key_end)
         c = self.conn
         c.execute("BEGIN IMMEDIATE")
         row = c.execute(
@@ -157,28 +161,27 @@ class SqliteConnector(Connector):
         delta_updates="delta",
     )
 
-    def validate(self, request: Mapping[str, Any]) -> dict[str, Any]:
+    def validate(self, config: dict[str, Any], request: Validate) -> Validated:
         """Constraints against existing tables."""
-        conn = connect(self.parse_config(request.get("config"))["path"])
+        conn = connect(config["path"])
         out = []
-        for b in request.get("bindings") or []:
-            path = resource_path(b.get("resourceConfig") or {}, self.resource_config_schema)
+        for b in proposed_bindings(request):
+            path = resource_path(self.resource(b), self.resource_config_schema)
             constraints = projection_constraints(
-                resolve_collection(b, request.get("linkedCollections")),
+                b.collection,
                 type_map=TYPES,
                 destination="SQLite",
-                group_by=b.get("groupBy") or (),
+                group_by=b.group_by,
                 existing=existing_columns(conn, path[-1]),
             )
             out.append(validated_binding(resource_path=path, constraints=constraints))
-        return {"bindings": out}
+        return Validated(bindings=out)
 
-    def apply(self, request: Mapping[str, Any]) -> dict[str, Any]:
+    def apply(self, config: dict[str, Any], request: Apply) -> Applied:
         """Create missing tables."""
-        mat = request.get("materialization") or {}
-        conn = connect(self.parse_config(mat.get("config"))["path"])
+        conn = connect(config["path"])
         actions = []
-        for b in bindings_of(mat):
+        for b in bindings_of(request.materialization):
             cols = ", ".join(f"{quote(c.field)} {TYPES(c.projection)}" for c in b.columns)
             keys = ", ".join(quote(c.field) for c in b.columns if c.is_key)
             if not keys:
@@ -186,12 +189,11 @@ class SqliteConnector(Connector):
             sql = f"CREATE TABLE IF NOT EXISTS {quote(b.resource_path[-1])} ({cols}, PRIMARY KEY ({keys}))"
             conn.execute(sql)
             actions.append(sql)
-        return {"actionDescription": "\n".join(actions)}
+        return Applied(action_description="\n".join(actions))
 
-    def open(self, request: Mapping[str, Any]) -> Transactor:
+    def open(self, config: dict[str, Any], request: Open) -> Transactor:
         """A transactor on the database."""
-        mat = request.get("materialization") or {}
-        return SqliteTransactor(connect(self.parse_config(mat.get("config"))["path"]), bindings_of(mat))
+        return SqliteTransactor(connect(config["path"]), bindings_of(request.materialization))
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -18,6 +18,8 @@ from flow_sdk.materialize import (
     Store,
     Transactor,
 )
+from flow_sdk.materialize.request import Apply, Open, Validate
+from flow_sdk.materialize.response import Applied, Validated
 
 from .helpers import binding, checkpoint, materialization, open_request, store
 
@@ -63,13 +65,13 @@ class MemoryConnector(Connector):
     def __init__(self, transactor: Memory) -> None:
         self.transactor = transactor
 
-    def validate(self, request: Mapping[str, Any]) -> dict[str, Any]:
-        return {"bindings": []}
+    def validate(self, config: Any, request: Validate) -> Validated:
+        return Validated()
 
-    def apply(self, request: Mapping[str, Any]) -> dict[str, Any]:
-        return {}
+    def apply(self, config: Any, request: Apply) -> Applied:
+        return Applied()
 
-    def open(self, request: Mapping[str, Any]) -> Transactor:
+    def open(self, config: Any, request: Open) -> Transactor:
         return self.transactor
 
 

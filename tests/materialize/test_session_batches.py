@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -11,6 +11,8 @@ import pytest
 
 from flow_sdk.errors import ProtocolError
 from flow_sdk.materialize import AtLeastOnce, Connector, Load, Loaded, Store, Transactor
+from flow_sdk.materialize.request import Apply, Open, Validate
+from flow_sdk.materialize.response import Applied, Validated
 from flow_sdk.materialize.transactor import StoreBatch, load_batches, store_batches
 
 from .helpers import binding, checkpoint, materialization, open_request, store
@@ -52,13 +54,13 @@ class RecorderConnector(Connector):
     def __init__(self, transactor: Transactor) -> None:
         self.transactor = transactor
 
-    def validate(self, request: Mapping[str, Any]) -> dict[str, Any]:
-        return {"bindings": []}
+    def validate(self, config: Any, request: Validate) -> Validated:
+        return Validated()
 
-    def apply(self, request: Mapping[str, Any]) -> dict[str, Any]:
-        return {}
+    def apply(self, config: Any, request: Apply) -> Applied:
+        return Applied()
 
-    def open(self, request: Mapping[str, Any]) -> Transactor:
+    def open(self, config: Any, request: Open) -> Transactor:
         return self.transactor
 
 

@@ -21,7 +21,10 @@ sends `acknowledge` for the commit it recovered from. Then, while the journals (
 
 A checkpoint returned in `opened.runtimeCheckpoint` (an authoritative destination) wins over the
 recovery log's. Responses are read by a thread into a queue, so a connector answering loads
-while loads are still being written can never deadlock the pipes; `ResponseOrder` checks them.
+while loads are still being written can never deadlock the pipes. The order of every request and
+response is checked by `flow_sdk.protocol.materialize` in the runtime's role; control messages
+(open, acknowledge, flush, startCommit and their responses) are typed wire models, while load,
+store and loaded keep their dict fast paths.
 
 Faults: see `materialize_faults` (`FLOW_SDK_FAULT=PHASE:N[:TARGET]`).
 """
@@ -37,12 +40,16 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 from urllib.parse import quote
 
 import orjson
 
-from flow_sdk.errors import ConfigError, ConnectorError, ProtocolError, RemoteProtocolError
+from flow_sdk.errors import ConfigError, ConnectorError, LocalProtocolError, ProtocolError, RemoteProtocolError
+from flow_sdk.gazette import Checkpoint
+from flow_sdk.materialize import request, response
+from flow_sdk.materialize.fields import resolve_collection
+from flow_sdk.protocol.materialize import MaterializeProtocol, Role, parse_body
 from flow_sdk.runtime.catalog import specs
 from flow_sdk.runtime.catalog.loader import Catalog
 from flow_sdk.runtime.connectors import raw
@@ -51,7 +58,7 @@ from flow_sdk.runtime.documents.combine import Combiner, hashable_key
 from flow_sdk.runtime.documents.flow_uuid import PublishedAt
 from flow_sdk.runtime.materialize.faults import FaultInjector
 from flow_sdk.runtime.materialize.setup import prepare
-from flow_sdk.runtime.materialize.txn import BindingPlan, ResponseOrder, binding_plans, is_deletion
+from flow_sdk.runtime.materialize.txn import BindingPlan, binding_plans, is_deletion
 from flow_sdk.runtime.schema.reduce import ABSENT
 from flow_sdk.runtime.storage.journal_reader import Sources, load_fixture
 from flow_sdk.runtime.storage.materialize_state import (
@@ -62,6 +69,15 @@ from flow_sdk.runtime.storage.materialize_state import (
 )
 from flow_sdk.state import apply_connector_state
 from flow_sdk.stdio import Codec, MessageWriter
+from flow_sdk.wire import WireModel
+
+M = TypeVar("M", bound=WireModel)
+_VARIANT: dict[type[WireModel], str] = {
+    response.Opened: "opened",
+    response.Flushed: "flushed",
+    response.StartedCommit: "startedCommit",
+}
+
 
 DEFAULT_MAX_DOCS = 20_000
 DEFAULT_MAX_BYTES = 16 << 20
@@ -101,9 +117,7 @@ def published_at_fields(spec: Mapping[str, Any]) -> list[list[int]]:
     linked = spec.get("linkedCollections") or []
     out = []
     for b in spec.get("bindings") or []:
-        collection = b.get("collection")
-        if collection is None:
-            collection = linked[b.get("collectionIndex", 0)]
+        collection = resolve_collection(b, linked)
         uuid_fields = {
             p["field"]
             for p in collection.get("projections") or []
@@ -161,12 +175,12 @@ class _Responses:
             return
         put(_EOF)
 
-    def next(self, owed: str) -> dict[str, Any]:
+    def next(self, ended: Callable[[], ProtocolError]) -> dict[str, Any]:
         """The next response; at end of stream, the error explaining why it ended."""
         ready = self._ready
         while not ready:
             if self._done:
-                raise self._ended(owed)
+                raise self._ended(ended)
             item = self._queue.get()
             if item is _EOF:
                 self._done = True
@@ -177,11 +191,11 @@ class _Responses:
             ready.extend(item)
         return ready.popleft()
 
-    def _ended(self, owed: str) -> ConnectorError:
+    def _ended(self, ended: Callable[[], ProtocolError]) -> ConnectorError:
         code = self.proc.wait(timeout=10)
         if code != 0 or self.proc.timed_out:
             return self.proc.exit_error(code)
-        return ProtocolError("connector closed its output in the middle of a session", expected=owed, received=None)
+        return ended()
 
 
 class MaterializeSession:
@@ -218,7 +232,7 @@ class MaterializeSession:
         self.trace = trace
         self.max_transactions = max_transactions
         self.follow = follow
-        self.order = ResponseOrder([p.delta_updates for p in self.plans])
+        self.order = MaterializeProtocol(Role.RUNTIME)
         self.result = MaterializeResult(transactions=transactions, state=state)
         self.by_collection: dict[str, list[BindingPlan]] = {}
         for plan in self.plans:
@@ -260,43 +274,64 @@ class MaterializeSession:
         except (BrokenPipeError, ValueError):
             self._connector_gone()
 
-    def _send(self, kind: str, body: Mapping[str, Any]) -> None:
-        self._write({kind: body})
+    def _send(self, kind: str, body: WireModel) -> None:
+        """Write one control request (its order checked first: a runtime bug must not reach the connector)."""
+        if kind == "open":
+            self.order.open([p.delta_updates for p in self.plans])
+        else:
+            self.order.request(kind)
+        self._write({kind: body.to_flow_json()})
         self._flush()
-        self.order.sent(kind)
 
     def _connector_gone(self) -> None:
         """Our write failed: explain by the connector's exit."""
         assert self._responses is not None
         # Drain what it said before dying: a protocol error there is the better explanation.
         while True:
-            self._handle(self._responses.next("the connector to keep reading requests"))
+            self._handle(self._responses.next(self.order.end_of_responses))
 
     def _next(self) -> tuple[str, Any]:
         assert self._responses is not None
-        owed = "a response"
-        return self._handle(self._responses.next(owed))
+        return self._handle(self._responses.next(self.order.end_of_responses))
 
     def _handle(self, msg: dict[str, Any]) -> tuple[str, Any]:
+        order = self.order
         try:
-            kind, body = self.order.received(msg)
+            kind = order.response_kind(msg)
+            body = msg[kind]
+            if kind == "loaded":
+                binding = body.get("binding", 0)
+                if type(binding) is not int:
+                    binding = -1  # named as out of range
+                order.loaded(binding)
+                if "doc" not in body:
+                    raise RemoteProtocolError("`loaded` has no `doc`", expected="loaded.doc", received="loaded")
+            else:
+                order.response(kind)
         except ProtocolError:
             self.proc.kill()
             raise
         if kind == "loaded":
             self._on_loaded(body)
         elif kind == "acknowledged":
-            state = body.get("state")
-            if state is not None:
-                self.state = apply_connector_state(self.state, state, "acknowledged", RemoteProtocolError)
+            acknowledged = parse_body(response.Acknowledged, body)
+            self._apply_state(acknowledged.state, "acknowledged")
+            if acknowledged.state is not None:
                 self.log.save_state(self.state)
         return kind, body
 
-    def _until(self, wanted: str) -> Any:
+    def _apply_state(self, update: Any, what: str) -> None:
+        """Fold a typed response's ConnectorState into the session's state."""
+        if update is not None:
+            self.state = apply_connector_state(self.state, update.to_flow_json(), what, RemoteProtocolError)
+
+    def _until(self, wanted: type[M]) -> M:
+        """Responses until the one of `wanted`'s variant (loaded and acknowledged are handled on the way)."""
+        name = _VARIANT[wanted]
         while True:
             kind, body = self._next()
-            if kind == wanted:
-                return body
+            if kind == name:
+                return parse_body(wanted, body)
 
     def _on_loaded(self, body: Mapping[str, Any]) -> None:
         binding = body.get("binding", 0)
@@ -331,15 +366,15 @@ class MaterializeSession:
     def run(self, open_request: Mapping[str, Any]) -> MaterializeResult:
         """Open, recover, and run transactions until done."""
         self._responses = _Responses(self.proc)
-        self._send("open", open_request["open"])
-        opened = self._until("opened")
-        authoritative = opened.get("runtimeCheckpoint")
-        if isinstance(authoritative, dict) and authoritative.get("sources"):
-            self.offsets = offsets_of(authoritative)
+        self._send("open", parse_body(request.Open, open_request["open"], LocalProtocolError))
+        opened = self._until(response.Opened)
+        authoritative = opened.runtime_checkpoint
+        if authoritative is not None and authoritative.sources:
+            self.offsets = offsets_of(authoritative.to_flow_json())
         else:
             self.offsets = offsets_of(self.recovered_checkpoint)
         self.faults.reached("opened")
-        self._send("acknowledge", {})
+        self._send("acknowledge", request.Acknowledge())
         self.faults.reached("acknowledge")
         collecting = gc.isenabled()
         gc.disable()  # documents are acyclic; the cyclic collector only rescans them
@@ -354,7 +389,7 @@ class MaterializeSession:
         finally:
             if collecting:
                 gc.enable()
-        while self.order.acks_owed:
+        while self.order.acknowledgement_owed:
             self._next()
         self.result.state = self.state
         self.result.checkpoint = checkpoint_of(self.offsets)
@@ -413,16 +448,48 @@ class MaterializeSession:
         read = self._read()
         if not read:
             return False
-        result, faults, write = self.result, self.faults, self._write
-        armed = faults.armed
+        result, faults = self.result, self.faults
         self._entries = []
         self._loaded = [{} for _ in self.plans]
-        # 2. Loads.
+        self._send_loads()
+        while self.order.acknowledgement_owed:  # the previous commit must be acknowledged before flush
+            self._next()
+        self._send("flush", request.Flush())
+        self._apply_state(self._until(response.Flushed).state, "flushed")
+        faults.reached("flushed")
+        self._send_stores()
+        self._entries = []
+        self._loaded = []
+        # 4. startCommit.
+        checkpoint = checkpoint_of(self.offsets)
+        self._send("startCommit", request.StartCommit(runtime_checkpoint=Checkpoint.from_flow_json(checkpoint)))
+        self._apply_state(self._until(response.StartedCommit).state, "startedCommit")
+        faults.reached("startedCommit")
+        # 5. Durable commit, then acknowledge.
+        result.transactions += 1
+        result.documents += read
+        self.log.commit(checkpoint, self.state, result.transactions)
+        faults.reached("commit")
+        if self.trace is not None:
+            self.trace.write(orjson.dumps(["commit", checkpoint]) + b"\n")
+            self.trace.flush()
+        self._send("acknowledge", request.Acknowledge())
+        faults.reached("acknowledge")
+        if self.on_commit is not None:
+            result.warnings, result.errors = self.proc.warnings, self.proc.errors
+            self.on_commit(result)
+        return True
+
+    def _send_loads(self) -> None:
+        """2. Drain the combiners; `load` every combined key of the standard-updates bindings."""
+        result, faults, write = self.result, self.faults, self._write
+        armed = faults.armed
         for plan, combiner in zip(self.plans, self._combiners, strict=True):
             entries = {hashable_key(k): (k, d) for k, d in combiner.drain()}
             self._entries.append(entries)
-            if plan.delta_updates:
+            if plan.delta_updates or not entries:
                 continue
+            self.order.loads((plan.index,))
             prefix = {"binding": plan.index} if plan.index else {}
             for key, _ in entries.values():
                 write({"load": {**prefix, "key": key}})
@@ -431,19 +498,18 @@ class MaterializeSession:
                     faults.reached("load")
             result.loads += len(entries)
         self._flush()
-        while self.order.acks_owed:  # the previous commit must be acknowledged before flush
-            self._next()
-        self._send("flush", {})
-        flushed = self._until("flushed")
-        self.state = apply_connector_state(self.state, flushed.get("state"), "flushed", RemoteProtocolError)
-        faults.reached("flushed")
-        # 3. Stores.
-        trace = self.trace
+
+    def _send_stores(self) -> None:
+        """3. `store` every combined key: reduced onto its loaded document, or a deletion of one that exists."""
+        result, faults, write, trace = self.result, self.faults, self._write, self.trace
+        armed = faults.armed
         for plan, combiner, entries, loaded, values in zip(
             self.plans, self._combiners, self._entries, self._loaded, self._values, strict=True
         ):
             prefix = {"binding": plan.index} if plan.index else {}
             delta = plan.delta_updates
+            if entries:
+                self.order.stores((plan.index,))
             for slot, (key, update) in entries.items():
                 base = ABSENT if delta else loaded.get(slot, ABSENT)
                 exists = base is not ABSENT
@@ -472,28 +538,6 @@ class MaterializeSession:
                 if armed:
                     self._flush()
                     faults.reached("store")
-        self._entries = []
-        self._loaded = []
-        # 4. startCommit.
-        checkpoint = checkpoint_of(self.offsets)
-        self._send("startCommit", {"runtimeCheckpoint": checkpoint})
-        started = self._until("startedCommit")
-        self.state = apply_connector_state(self.state, started.get("state"), "startedCommit", RemoteProtocolError)
-        faults.reached("startedCommit")
-        # 5. Durable commit, then acknowledge.
-        result.transactions += 1
-        result.documents += read
-        self.log.commit(checkpoint, self.state, result.transactions)
-        faults.reached("commit")
-        if trace is not None:
-            trace.write(orjson.dumps(["commit", checkpoint]) + b"\n")
-            trace.flush()
-        self._send("acknowledge", {})
-        faults.reached("acknowledge")
-        if self.on_commit is not None:
-            result.warnings, result.errors = self.proc.warnings, self.proc.errors
-            self.on_commit(result)
-        return True
 
 
 def run_materialize(
@@ -528,9 +572,8 @@ def run_materialize(
             # Journal runs skip Validate/Apply while the task is unchanged (see `prepare`).
             cache = None if fixture is not None else Path(state_dir) / f"materialize-{quote(name, safe='')}.spec"
             prepared = prepare(catalog, name, start, state=recovered.state, cache=cache)
-            state = apply_connector_state(
-                recovered.state, prepared.applied.get("state"), "applied", RemoteProtocolError
-            )
+            applied_state = prepared.applied.state.to_flow_json() if prepared.applied.state else None
+            state = apply_connector_state(recovered.state, applied_state, "applied", RemoteProtocolError)
             if state != recovered.state:
                 log.save_state(state)
             plans = binding_plans(prepared.spec)

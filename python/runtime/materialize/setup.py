@@ -19,6 +19,8 @@ from typing import Any
 import orjson
 
 from flow_sdk.errors import ConfigError
+from flow_sdk.materialize import response
+from flow_sdk.protocol.materialize import parse_body
 from flow_sdk.runtime.catalog import specs
 from flow_sdk.runtime.catalog.loader import Catalog, FieldsDef
 from flow_sdk.runtime.connectors import raw
@@ -29,17 +31,17 @@ ALLOWED = REQUIRED | {"LOCATION_RECOMMENDED", "FIELD_OPTIONAL"}
 BLOCKING = frozenset({"FIELD_FORBIDDEN", "INCOMPATIBLE", "UNSATISFIABLE"})
 
 
-def constraint_types(validated_binding: Mapping[str, Any]) -> dict[str, set[str]]:
+def constraint_types(validated_binding: response.Validated.Binding) -> dict[str, set[str]]:
     """Field -> every constraint type the connector gave it."""
     out: dict[str, set[str]] = {}
-    for item in validated_binding.get("projectionConstraints") or []:
-        kind = (item.get("constraint") or {}).get("type", "INVALID")
-        out.setdefault(item["field"], set()).add(kind)
+    for item in validated_binding.projection_constraints:
+        kind = item.constraint.type.value if item.constraint is not None else "INVALID"
+        out.setdefault(item.field, set()).add(kind)
     return out
 
 
 def select_fields(
-    collection: Mapping[str, Any], fields: FieldsDef, validated_binding: Mapping[str, Any], where: str
+    collection: Mapping[str, Any], fields: FieldsDef, validated_binding: response.Validated.Binding, where: str
 ) -> dict[str, Any]:
     """The FieldSelection of one binding from the catalog's wishes and the connector's constraints."""
     wanted = specs.default_field_selection(collection, fields)
@@ -83,24 +85,24 @@ class Prepared:
 
     spec: dict[str, Any]
     version: str
-    validated: dict[str, Any]
-    applied: dict[str, Any]
+    validated: response.Validated
+    applied: response.Applied
 
 
 def validated_spec(
-    catalog: Catalog, name: str, validated: Mapping[str, Any], request: Mapping[str, Any]
+    catalog: Catalog, name: str, validated: response.Validated, request: Mapping[str, Any]
 ) -> dict[str, Any]:
     """The MaterializationSpec built from a Validated response."""
     request_bindings: Sequence[Mapping[str, Any]] = request["validate"].get("bindings") or []
-    paths = raw.validated_paths(validated, len(request_bindings))
+    paths = raw.validated_paths(validated.to_flow_json(), len(request_bindings))
     enabled = [b for b in catalog.materialization(name).bindings if not b.disable]
     selections = []
     deltas = []
-    for index, (vb, rb, cb) in enumerate(zip(validated.get("bindings") or [], request_bindings, enabled, strict=True)):
+    for index, (vb, rb, cb) in enumerate(zip(validated.bindings, request_bindings, enabled, strict=True)):
         where = f"materialization {name!r} binding {index} ({cb.source.name})"
         selections.append(select_fields(rb["collection"], cb.fields, vb, where))
         asked = isinstance(cb.resource, dict) and cb.resource.get("delta_updates") is True
-        deltas.append(bool(vb.get("deltaUpdates")) or asked)
+        deltas.append(vb.delta_updates or asked)
     return specs.materialization_spec(catalog, name, selections, resource_paths=paths, delta_updates=deltas)
 
 
@@ -148,12 +150,14 @@ def prepare(
     request = specs.validate_request(catalog, name)
     digest = request_digest(request)
     known = cached_response(cache, digest) if apply else None
-    validated = known if known is not None else raw.unary(start, request)
+    validated_json = known if known is not None else raw.unary(start, request)
+    validated = parse_body(response.Validated, validated_json)
     spec = validated_spec(catalog, name, validated, request)
     version = specs.spec_version(spec)
-    applied: dict[str, Any] = {}
+    applied = response.Applied()
     if apply and known is None:
-        applied = raw.unary(start, specs.apply_request(catalog, name, spec=spec, version=version, state=state))
+        request = specs.apply_request(catalog, name, spec=spec, version=version, state=state)
+        applied = parse_body(response.Applied, raw.unary(start, request))
         if cache is not None:
-            remember_response(cache, digest, validated)
+            remember_response(cache, digest, validated_json)
     return Prepared(spec, version, validated, applied)
