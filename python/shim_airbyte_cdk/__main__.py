@@ -1,0 +1,18 @@
+"""`python -m flow_sdk.shim_airbyte_cdk [--image IMAGE | -- COMMAND...]`: an Airbyte source as a Flow capture."""
+
+from __future__ import annotations
+
+import sys
+
+from .endpoint import parse_argv
+from .shim import CaptureShim
+
+
+def main(argv: list[str]) -> None:
+    """Serve one capture invocation of the Airbyte source named on the command line."""
+    command, image = parse_argv(argv)
+    CaptureShim(command=command, image=image).main()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
