@@ -99,9 +99,17 @@ class InProcessSource:
         states = [models.AirbyteStateMessageSerializer.load(s) for s in state]
         record_type = models.Type.RECORD
         dump = models.AirbyteMessageSerializer.dump
-        for message in self._entrypoint.read(self._source_spec(), dict(config), configured, states):
-            if message.type is record_type:
-                record = message.record
-                yield (record.stream, record.namespace, record.data)
-            else:
-                yield dump(message)
+        try:
+            for message in self._entrypoint.read(self._source_spec(), dict(config), configured, states):
+                if message.type is record_type:
+                    record = message.record
+                    yield (record.stream, record.namespace, record.data)
+                else:
+                    yield dump(message)
+        except Exception as exc:
+            # An AirbyteTracedException is the source's error TRACE: hand it on as the command would print it.
+            as_message = getattr(exc, "as_airbyte_message", None)
+            if as_message is None:
+                raise
+            yield dump(as_message())
+            raise
