@@ -155,3 +155,14 @@ def configured_catalog(bindings: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         schema = collection.get("writeSchema") or collection.get("schema") or {}
         streams.append(configured_stream(binding.get("resourceConfig") or {}, schema, collection.get("key") or []))
     return {"streams": streams}
+
+
+def sourced_schemas(catalog: Mapping[str, Any], bound: Sequence[tuple[str | None, str]]) -> dict[int, dict[str, Any]]:
+    """The document schema of each bound `(namespace, stream)` the catalog declares, by binding index."""
+    streams = {(s.get("namespace") or None, s["name"]): s for s in catalog.get("streams") or []}
+    out = {}
+    for index, ident in enumerate(bound):
+        stream = streams.get(ident)
+        if stream is not None and stream.get("json_schema"):
+            out[index] = document_schema(stream)
+    return out

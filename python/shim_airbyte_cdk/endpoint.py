@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,10 +19,11 @@ def parse_argv(argv: list[str]) -> tuple[list[str] | None, str | None]:
     raise ConfigError(f"{_USAGE}; got {argv!r}")
 
 
-def shim_command(airbyte: Mapping[str, Any], python: str = sys.executable) -> list[str]:
-    """The local command that runs an `airbyte:` endpoint stanza through the shim.
+def shim_command(airbyte: Mapping[str, Any], python: str = "python") -> list[str]:
+    """The `local` endpoint command that runs an `airbyte:` endpoint stanza through the shim.
 
-    The runtime runs it like a `local` endpoint's command (same config, env and working directory).
+    The runtime runs it as a `local` endpoint's command (same config, env and working directory;
+    a leading `python` becomes the runtime's own interpreter).
     """
     command, image = airbyte.get("command"), airbyte.get("image")
     if (command is None) == (image is None):

@@ -55,7 +55,9 @@ class CaptureShim(Connector):
     Give exactly one of `delegate` (an airbyte-cdk `Source` object, run in this process),
     `command` (argv of an Airbyte source's entry point, run as a subprocess per verb) or `image`
     (an Airbyte source image, run with `docker run -i`). `oauth2` (Flow's OAuth2 spec) and
-    `documentation_url` are passed through to `spec`.
+    `documentation_url` are passed through to `spec`. With `sourced_schemas`, for sources whose
+    stream schemas are authoritative (they describe every record exactly), each `open` discovers
+    the streams again and sends their schemas as `sourcedSchema` before the first checkpoint.
     """
 
     resource_config_schema = spec.RESOURCE_CONFIG_SCHEMA
@@ -70,6 +72,7 @@ class CaptureShim(Connector):
         image: str | None = None,
         env: Mapping[str, str] | None = None,
         documentation_url: str | None = None,
+        sourced_schemas: bool = False,
     ) -> None:
         if sum(x is not None for x in (delegate, command, image)) != 1:
             raise ConfigError("CaptureShim needs exactly one of delegate, command or image")
@@ -78,7 +81,13 @@ class CaptureShim(Connector):
         )
         self.oauth2 = oauth2
         self._documentation_url = documentation_url
+        self.sourced_schemas = sourced_schemas
         self._spec: dict[str, Any] | None = None
+        if delegate is not None:
+            # Cheap in process: the framework then validates configs against the source's schema
+            # and registers its secrets for redaction. A command source checks its config itself
+            # (the CDK validates against its spec), so it is not started once more for this.
+            self._flow_spec()
 
     def _flow_spec(self) -> dict[str, Any]:
         if self._spec is None:
@@ -117,6 +126,10 @@ class CaptureShim(Connector):
         state = (request.get("state") or {}) if isinstance(request.get("state"), dict) else {}
         translator = Translator(bound, state, _SessionSink(session))
         translator.start()
+        if self.sourced_schemas:
+            discovered = self.source.discover(config)
+            for index, schema in catalog.sourced_schemas(discovered, [(b.namespace, b.stream) for b in bound]).items():
+                session.sourced_schema(index, schema)
         input_state = airbyte_input_state(state, bound)
         _logger.info(
             "reading the Airbyte source",

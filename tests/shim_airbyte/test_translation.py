@@ -79,6 +79,12 @@ def test_check_resources_names_unknown_streams_and_unsupported_modes() -> None:
     assert "'logs' does not support syncMode 'incremental'" in str(err.value)
 
 
+def test_sourced_schemas_of_bound_streams() -> None:
+    schemas = catalog.sourced_schemas({"streams": STREAMS}, [("ns", "odd"), (None, "gone"), (None, "users")])
+    assert sorted(schemas) == [0, 2]
+    assert schemas[2]["properties"]["id"]["type"] == ["integer"] and "_meta" in schemas[2]["properties"]
+
+
 def test_configured_catalog_strips_meta_and_unescapes_keys() -> None:
     binding = {
         "resourceConfig": {"stream": "odd", "namespace": "ns", "syncMode": "full_refresh"},
