@@ -93,19 +93,32 @@ class InProcessSource:
     def read(
         self, config: Mapping[str, Any], catalog: Mapping[str, Any], state: list[dict[str, Any]]
     ) -> Iterator[Item]:
-        """Read through the CDK's entrypoint; records are handed on as the source's own dicts."""
-        models = self._models
+        """Read from the delegate; records are handed on as the source's own dicts.
+
+        As the CDK's entrypoint does (secret filter, config checked against the spec, queued
+        messages last), but without its per-state record counts: those accept only per-stream
+        state, and the shim carries GLOBAL and LEGACY state too.
+        """
+        models, entrypoint, source = self._models, self._entrypoint, self.delegate
+        source_spec = self._source_spec()
+        config = dict(config)
+        entrypoint.set_up_secret_filter(config, source_spec.connectionSpecification)
+        if getattr(source, "check_config_against_spec", True):
+            entrypoint.validate_connection(source_spec, config)
         configured = models.ConfiguredAirbyteCatalogSerializer.load(dict(catalog))
         states = [models.AirbyteStateMessageSerializer.load(s) for s in state]
         record_type = models.Type.RECORD
         dump = models.AirbyteMessageSerializer.dump
         try:
-            for message in self._entrypoint.read(self._source_spec(), dict(config), configured, states):
+            for message in source.read(entrypoint.logger, config, configured, states):
                 if message.type is record_type:
                     record = message.record
                     yield (record.stream, record.namespace, record.data)
                 else:
                     yield dump(message)
+            repository = getattr(source, "message_repository", None)
+            for message in repository.consume_queue() if repository else ():
+                yield dump(message)
         except Exception as exc:
             # An AirbyteTracedException is the source's error TRACE: hand it on as the command would print it.
             as_message = getattr(exc, "as_airbyte_message", None)

@@ -16,12 +16,15 @@ import time
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from airbyte_cdk.entrypoint import launch
+import orjson
+from airbyte_cdk.entrypoint import AirbyteEntrypoint, launch
+from airbyte_cdk.exception_handler import init_uncaught_exception_handler
 from airbyte_cdk.models import (
     AirbyteCatalog,
     AirbyteConnectionStatus,
     AirbyteGlobalState,
     AirbyteMessage,
+    AirbyteMessageSerializer,
     AirbyteRecordMessage,
     AirbyteStateBlob,
     AirbyteStateMessage,
@@ -140,9 +143,26 @@ class CounterSource(Source):
                 time.sleep(float(config.get("delay", 0)))
 
 
+def command(argv: list[str]) -> None:
+    """The Airbyte command line. `read` prints the source's messages itself: the CDK 6 entrypoint
+    counts records per state and so refuses GLOBAL and LEGACY state messages."""
+    source = CounterSource()
+    args = AirbyteEntrypoint.parse_args(argv)
+    if args.command != "read":
+        launch(source, argv)
+        return
+    config = source.read_config(args.config)
+    catalog = source.read_catalog(args.catalog)
+    state = source.read_state(args.state) if args.state else []
+    logger = logging.getLogger("airbyte.CounterSource")
+    init_uncaught_exception_handler(logger)  # an AirbyteTracedException is printed as an error TRACE
+    for message in source.read(logger, config, catalog, state):
+        sys.stdout.write(orjson.dumps(AirbyteMessageSerializer.dump(message)).decode() + "\n")
+
+
 if __name__ == "__main__":
     if len(sys.argv) > 1:
-        launch(CounterSource(), sys.argv[1:])
+        command(sys.argv[1:])
     else:
         from flow_sdk.shim_airbyte_cdk import CaptureShim
 
