@@ -8,8 +8,11 @@ records are taken from the message objects, never serialised and parsed again.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
+import os
+import signal
 from collections.abc import Iterator, Mapping
 from typing import Any, Protocol
 
@@ -49,6 +52,16 @@ def first_of(messages: Iterator[dict[str, Any]], kind: str, key: str, what: str)
     raise ConnectorError(f"{what}: the source ended without a {kind} message")
 
 
+def _default_sigterm() -> None:
+    """In a child the delegate forks (a worker pool): SIGTERM terminates again.
+
+    The connector's SIGTERM handler (stop the session) is inherited by a fork, and a pool worker
+    that only stops a session it does not have never exits, so the pool's shutdown waits forever.
+    """
+    with contextlib.suppress(ValueError):
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 class InProcessSource:
     """An airbyte-cdk Source object run in this process (airbyte-cdk is imported lazily)."""
 
@@ -65,6 +78,7 @@ class InProcessSource:
                 root.removeHandler(handler)
         self._entrypoint: Any = entrypoint.AirbyteEntrypoint(delegate)
         self._spec: Any = None
+        os.register_at_fork(after_in_child=_default_sigterm)
 
     def _source_spec(self) -> Any:
         if self._spec is None:
