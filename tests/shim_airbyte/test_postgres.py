@@ -8,24 +8,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.pipeline.helpers import endpoint
+
 from .helpers import REPO, faker_catalog, run_flow_sdk
 
 pytestmark = [pytest.mark.peer, pytest.mark.timeout(900)]
-
-
-def _endpoint(dsn: str) -> dict[str, object]:
-    from flow_sdk.testing import postgres
-
-    params = postgres.connect_params(dsn)
-    host = params.get("host", "localhost")
-    config: dict[str, object] = {
-        "address": f"{host}:{params['port']}" if params.get("port") else host,
-        "user": params.get("user", "postgres"),
-        "database": params["dbname"],
-    }
-    if params.get("password"):
-        config["password"] = params["password"]
-    return config
 
 
 def test_faker_preview_and_run_into_postgres(tmp_path: Path, peer: Path, pg_server: str) -> None:
@@ -44,7 +31,7 @@ def test_faker_preview_and_run_into_postgres(tmp_path: Path, peer: Path, pg_serv
                 "local": {
                     "command": ["python", "-m", "materialize-postgres"],
                     "env": {"PYTHONPATH": str(REPO)},
-                    "config": _endpoint(pg_server),
+                    "config": endpoint(pg_server),
                 }
             },
             "bindings": [
