@@ -20,7 +20,7 @@ import orjson
 from flow_sdk.errors import ConfigError
 from flow_sdk.runtime.catalog.loader import ImageEndpoint
 from flow_sdk.runtime.connectors.process import ConnectorCommand, docker_available
-from flow_sdk.stdio import CODEC_ENV, Codec, Protocol, excerpt
+from flow_sdk.stdio import CODEC_ENV, Codec, ProtocolName, excerpt
 
 PROTOCOL_LABEL = "FLOW_RUNTIME_PROTOCOL"
 CODEC_LABEL = "FLOW_RUNTIME_CODEC"
@@ -72,7 +72,7 @@ def image_config(image: str, *, task: str) -> dict[str, Any]:
     return config
 
 
-def codec_of(config: dict[str, Any], image: str, *, task: str, protocol: Protocol | None) -> Codec:
+def codec_of(config: dict[str, Any], image: str, *, task: str, protocol: ProtocolName | None) -> Codec:
     """The codec the image speaks, after checking its labels and entrypoint as Flow does."""
     labels = config.get("Labels") or {}
     spoken = labels.get(PROTOCOL_LABEL)
@@ -95,7 +95,7 @@ def codec_of(config: dict[str, Any], image: str, *, task: str, protocol: Protoco
         raise ConfigError(f"{task}: image {image!r} has {CODEC_LABEL}={name!r}; expected 'json' or 'proto'") from None
 
 
-def image_command(endpoint: ImageEndpoint, *, task: str = "", protocol: Protocol | None = None) -> ConnectorCommand:
+def image_command(endpoint: ImageEndpoint, *, task: str = "", protocol: ProtocolName | None = None) -> ConnectorCommand:
     """The `docker run -i` command for an image endpoint; ConfigError when the image cannot serve the task."""
     task = task or "task"
     if not docker_available():

@@ -63,7 +63,9 @@ def docker_available() -> bool:
     return done.returncode == 0
 
 
-def command_for_endpoint(endpoint: Endpoint, *, task: str = "", protocol: Protocol | None = None) -> ConnectorCommand:
+def command_for_endpoint(
+    endpoint: Endpoint, *, task: str = "", protocol: ProtocolName | None = None
+) -> ConnectorCommand:
     """The command that runs a catalog endpoint (`local` or `connector`; an image must speak `protocol`)."""
     base_dir = str(endpoint.source.parent)
     if isinstance(endpoint, LocalEndpoint):
