@@ -9,10 +9,11 @@ checkpoints. Run with `Connector.main()` or `run()`. The protocol's order rules 
 """
 
 from ..merge_patch import merge_patch
+from ..protocol import PROTOCOL_VERSION
 from ..protocol.capture import CaptureProtocol, Phase, Role
 from ..state import BINDING_STATE, reduce_checkpoints
 from . import request, response
-from .connector import PROTOCOL_VERSION, Connector, run, serve
+from .connector import Connector, run, serve
 from .session import Session, Stopped
 from .streams import Key, Plan, Stream, StreamResource, StreamsConnector, document_schema, key_pointers
 

@@ -16,6 +16,7 @@ from ..config import ConfigModel, model_schema, parse_model, validate_config
 from ..errors import ConfigError
 from ..flow import CaptureSpec, CollectionSpec, binding_collection
 from ..grpc_server import grpc_address, serve_forever
+from ..protocol import PROTOCOL_VERSION
 from ..protocol.capture import CaptureProtocol, Role
 from ..stdio import Codec, MessageReader, MessageWriter, claim_stdout, resolve_codec
 from . import request as rq
@@ -23,7 +24,6 @@ from . import response as rs
 from .session import Outbox, Session, Stopped, run_writer
 from .stdin import FdReader
 
-PROTOCOL_VERSION = 3032023
 _FAILURE_GRACE_SECONDS = 2.0
 _logger = log.get_logger("flow_sdk.capture")
 

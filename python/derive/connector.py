@@ -19,7 +19,8 @@ import orjson
 
 from .. import entrypoint, log
 from ..config import ConfigModel, model_schema, parse_model
-from ..protocol.derive import DeriveProtocol, Role
+from ..protocol.derive import DeriveProtocol
+from ..protocol.roles import Role
 from ..stdio import Codec, MessageReader, MessageWriter, claim_stdout, resolve_codec
 
 PROTOCOL_VERSION = 3032023

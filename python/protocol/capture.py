@@ -21,6 +21,8 @@ from flow_sdk.errors import LocalProtocolError, ProtocolError, RemoteProtocolErr
 from flow_sdk.protocol.variants import variant_of
 from flow_sdk.wire import VariantsModel, WireModel
 
+from .roles import Role
+
 __all__ = [
     "REQUEST_VARIANTS",
     "RESPONSE_VARIANTS",
@@ -49,13 +51,6 @@ UNARY = {"spec": "spec", "discover": "discovered", "validate": "validated", "app
 SESSION_RESPONSES = frozenset({"captured", "sourcedSchema", "checkpoint", "backfillBegin", "backfillComplete"})
 _BINDING_RESPONSES = frozenset({"captured", "sourcedSchema", "backfillBegin", "backfillComplete"})
 _SESSION_LIST = "a session message (captured, sourcedSchema, checkpoint, backfillBegin, backfillComplete)"
-
-
-class Role(Enum):
-    """The side of the connection a machine serves."""
-
-    CONNECTOR = "connector"  # receives requests, sends responses
-    RUNTIME = "runtime"  # sends requests, receives responses
 
 
 class Phase(Enum):

@@ -29,19 +29,13 @@ from enum import Enum
 from typing import Any
 
 from ..errors import LocalProtocolError, ProtocolError, RemoteProtocolError
+from .roles import Role
 from .variants import variant_of
 
 REQUEST_VARIANTS = ("spec", "validate", "open", "read", "flush", "startCommit", "reset")
 RESPONSE_VARIANTS = ("spec", "validated", "opened", "published", "flushed", "startedCommit")
 # The one-shot requests and the single response each one gets.
 UNARY = {"spec": "spec", "validate": "validated"}
-
-
-class Role(Enum):
-    """The side of the connection this machine's owner plays."""
-
-    CONNECTOR = "connector"
-    RUNTIME = "runtime"
 
 
 class Phase(Enum):

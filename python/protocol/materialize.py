@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from flow_sdk.errors import LocalProtocolError, ProtocolError, RemoteProtocolError
 
 from . import PROTOCOL_VERSION
+from .roles import Role
 from .variants import variant_of
 
 if TYPE_CHECKING:
@@ -56,13 +57,6 @@ __all__ = [
 REQUESTS = ("spec", "validate", "apply", "open", "load", "flush", "store", "startCommit", "acknowledge")
 RESPONSES = ("spec", "validated", "applied", "opened", "loaded", "flushed", "startedCommit", "acknowledged")
 _ONE_SHOT = {"spec": "spec", "validate": "validated", "apply": "applied"}
-
-
-class Role(Enum):
-    """Which side of the session the machine serves."""
-
-    CONNECTOR = "connector"  # receives requests, sends responses
-    RUNTIME = "runtime"  # sends requests, receives responses
 
 
 class Phase(Enum):

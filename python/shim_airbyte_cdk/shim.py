@@ -7,7 +7,10 @@ from typing import Any
 
 from flow_sdk import log
 from flow_sdk.capture import Connector, Session
+from flow_sdk.capture import request as rq
+from flow_sdk.capture import response as rs
 from flow_sdk.errors import ConfigError
+from flow_sdk.protocol import PROTOCOL_VERSION
 from flow_sdk.state import state_key_of
 
 from . import catalog, spec
@@ -98,30 +101,32 @@ class CaptureShim(Connector):
             self.config_schema = self._spec["configSchema"]  # type: ignore[misc]
         return self._spec
 
-    def spec(self, request: Mapping[str, Any]) -> dict[str, Any]:
+    def spec(self, request: rq.Spec) -> rs.Spec:
         """The source's spec, translated (config schema with Flow secrets, resource config, pointers)."""
-        return {"protocol": 3032023, **self._flow_spec()}
+        return rs.Spec.from_flow_json({"protocol": PROTOCOL_VERSION, **self._flow_spec()})
 
     def _check(self, config: Mapping[str, Any]) -> None:
         status = self.source.check(config)
         if status.get("status") != "SUCCEEDED":
             raise ConfigError(f"the source's check failed: {status.get('message') or 'no reason given'}")
 
-    def discover(self, config: dict[str, Any], request: Mapping[str, Any]) -> list[dict[str, Any]]:
+    def discover(self, config: dict[str, Any], request: rq.Discover) -> rs.Discovered:
         """One binding per stream of the source's catalog (after a successful check)."""
         self._check(config)
-        return catalog.discovered_bindings(self.source.discover(config))
+        return rs.Discovered.from_flow_json({"bindings": catalog.discovered_bindings(self.source.discover(config))})
 
-    def validate(self, config: dict[str, Any], request: Mapping[str, Any]) -> list[dict[str, Any]]:
+    def validate(self, config: dict[str, Any], request: rq.Validate) -> rs.Validated:
         """Check the config, and that every binding names a known stream in a sync mode it supports."""
         self._check(config)
-        bindings = request.get("bindings") or []
+        bindings = request.to_flow_json().get("bindings") or []
         catalog.check_resources(self.source.discover(config), [b.get("resourceConfig") or {} for b in bindings])
         return super().validate(config, request)
 
-    def open(self, config: dict[str, Any], request: Mapping[str, Any], session: Session) -> None:
+    def open(self, config: dict[str, Any], typed: rq.Open, session: Session, prepared: Any) -> None:
         """Read the bound streams from the restored state, checkpointing as the source does."""
-        bindings = (request.get("capture") or {}).get("bindings") or []
+        # The shim's pure modules speak Flow JSON: convert once, at this boundary.
+        request = typed.to_flow_json()
+        bindings: list[dict[str, Any]] = (request.get("capture") or {}).get("bindings") or []
         bound = bound_streams(bindings)
         state = (request.get("state") or {}) if isinstance(request.get("state"), dict) else {}
         translator = Translator(bound, state, _SessionSink(session))

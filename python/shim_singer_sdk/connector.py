@@ -11,7 +11,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..capture import Connector, Session
-from ..capture.connector import open_bindings
+from ..capture import request as rq
+from ..capture import response as rs
+from ..capture.session import outbox_of
 from ..errors import ConfigError
 from ..state import state_key_of
 from ..stdio import Codec
@@ -61,12 +63,12 @@ class CaptureShim(Connector):
         self.resource_path_pointers = RESOURCE_PATH_POINTERS  # type: ignore[misc]
         self.documentation_url = documentation_url  # type: ignore[misc]
 
-    def spec(self, request: Mapping[str, Any]) -> dict[str, Any]:
+    def spec(self, request: rq.Spec) -> rs.Spec:
         """The tap's settings as the config schema; the Singer stream resource config."""
         body = super().spec(request)
         if self.command is not None:
             about = self.command.about() or {}
-            body["configSchema"] = config_schema(about.get("settings"))
+            body.config_schema = config_schema(about.get("settings"))
         return body
 
     def _catalog(self, config: Mapping[str, Any]) -> dict[str, Any]:
@@ -75,9 +77,9 @@ class CaptureShim(Connector):
         assert self.command is not None
         return self.command.discover(config)
 
-    def discover(self, config: dict[str, Any], request: Mapping[str, Any]) -> list[dict[str, Any]]:
+    def discover(self, config: dict[str, Any], request: rq.Discover) -> rs.Discovered:
         """One binding per stream of the tap's catalog."""
-        return discovered_bindings(self._catalog(config))
+        return rs.Discovered.from_flow_json({"bindings": discovered_bindings(self._catalog(config))})
 
     def _selections(self, catalog: Mapping[str, Any], bindings: list[dict[str, Any]]) -> list[Selection]:
         chosen = selections(catalog_streams(catalog), [b.get("resourceConfig") or {} for b in bindings])
@@ -88,17 +90,19 @@ class CaptureShim(Connector):
             seen.add(pick.tap_stream_id)
         return chosen
 
-    def validate(self, config: dict[str, Any], request: Mapping[str, Any]) -> list[dict[str, Any]]:
+    def validate(self, config: dict[str, Any], request: rq.Validate) -> rs.Validated:
         """Check each binding's stream and replication settings, then dry-run one record per stream (in process)."""
         catalog = self._catalog(config)
-        chosen = self._selections(catalog, list(request.get("bindings") or []))
+        chosen = self._selections(catalog, list(request.to_flow_json().get("bindings") or []))
         if self.tap is not None and chosen:
             self.tap.dry_run(config, selected_catalog(catalog, chosen))
-        return [{"resourcePath": [pick.tap_stream_id]} for pick in chosen]
+        return rs.Validated.from_flow_json({"bindings": [{"resourcePath": [pick.tap_stream_id]} for pick in chosen]})
 
-    def open(self, config: dict[str, Any], request: Mapping[str, Any], session: Session) -> None:
+    def open(self, config: dict[str, Any], typed: rq.Open, session: Session, prepared: Any) -> None:
         """Sync exactly the bound streams from their restored bookmarks; checkpoint at each STATE."""
-        bindings = open_bindings(request)
+        # The shim's pure modules speak Flow JSON: convert once, at this boundary.
+        request = typed.to_flow_json()
+        bindings: list[dict[str, Any]] = (request.get("capture") or {}).get("bindings") or []
         catalog = self._catalog(config)
         chosen = self._selections(catalog, bindings)
         bound = [
@@ -112,8 +116,9 @@ class CaptureShim(Connector):
             for index, (pick, binding) in enumerate(zip(chosen, bindings, strict=True))
         ]
         state = request.get("state") or {}
-        encode = None if session.codec is Codec.JSON else session.encode_captured
-        translator = Translator(bound, session, state, encode=encode)
+        outbox = outbox_of(session)
+        encode = None if outbox.codec is Codec.JSON else outbox.encode_captured
+        translator = Translator(bound, outbox, state, encode=encode)
         selected = selected_catalog(catalog, chosen)
         if self.tap is not None:
             self.tap.sync(config, selected, restore_state(state, bound), translator)
