@@ -88,6 +88,27 @@ def run_runtime(argv: list[str], fault: str | None = None, timeout: float = 60) 
     return subprocess.run(argv, env=env, capture_output=True, timeout=timeout, start_new_session=True, check=False)
 
 
+class KillWindow:
+    """Random kill delays in [low, high] seconds that adapt to the machine's speed.
+
+    A kill only tests recovery when it lands after the run committed something. On a slow or
+    loaded machine the first commit can come later than `high`, so every kill that made no
+    progress widens the window by a quarter; progress keeps it as it is. The delays stay random.
+    """
+
+    def __init__(self, low: float, high: float, grow: float = 1.25, limit: float = 60.0) -> None:
+        self.low, self.high, self.grow, self.limit = low, high, grow, limit
+
+    def delay(self, rng: random.Random) -> float:
+        """The next kill delay."""
+        return rng.uniform(self.low, self.high)
+
+    def observe(self, progressed: bool) -> None:
+        """Widen the window after a kill that found no more committed work than the one before."""
+        if not progressed:
+            self.high = min(self.limit, self.high * self.grow)
+
+
 def run_killed_randomly(argv: list[str], rng: random.Random, low: float, high: float) -> bool:
     """Start the runtime and SIGKILL its process group after a random delay; whether it was killed."""
     env = {k: v for k, v in os.environ.items() if k != "FLOW_SDK_FAULT"}

@@ -9,7 +9,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from .helpers import FaultCampaign, run_killed_randomly, runtime_argv, write_catalog, write_fixture
+from .helpers import FaultCampaign, KillWindow, run_killed_randomly, runtime_argv, write_catalog, write_fixture
 
 pytestmark = [pytest.mark.campaign, pytest.mark.timeout(240)]
 
@@ -79,8 +79,12 @@ def test_files_exactly_once_under_random_group_kills(tmp_path: Path) -> None:
         )
         fixture = write_fixture(root / "docs.jsonl", [{"id": i, "name": f"user {i}"} for i in range(DOCS)])
         argv = runtime_argv(catalog, root / "state", "--fixture", str(fixture), "--max-txn-docs", "10")
-        while run_killed_randomly(argv, rng, 0.2, 1.5):
+        window, published = KillWindow(0.2, 1.5), 0
+        while run_killed_randomly(argv, rng, window.low, window.high):
             kills += 1
+            now = len(published_ids(out))
+            window.observe(now > published)
+            published = max(published, now)
         summary = FaultCampaign(argv).finish()
         ids = published_ids(out)
         missing = DOCS - len(ids)

@@ -19,6 +19,8 @@ from typing import Any
 
 import pytest
 
+from tests.materialize_runtime.helpers import KillWindow
+
 from .helpers import (
     Expected,
     committed_records,
@@ -75,16 +77,18 @@ def campaign(tmp_path: Path, dsn: str, rng: random.Random, kills_wanted: int) ->
     progress: list[int] = []
     with psycopg.connect(dsn) as conn:
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        window = KillWindow(0.15, 1.75)
         while kills < kills_wanted:
             proc = start(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             try:
-                proc.wait(timeout=rng.uniform(0.15, 1.75))
+                proc.wait(timeout=window.delay(rng))
                 break  # finished before the kill: nothing left to do
             except subprocess.TimeoutExpired:
                 kill_group(proc)
                 kills += 1
             bad, documents, unpublished = check(conn, state, expected)
             worst = max(worst, bad + unpublished)
+            window.observe(documents > max(progress, default=0))
             progress.append(documents)
             assert bad == 0, f"after kill {kills}: {bad} rows differ from the committed prefix"
             assert unpublished == 0
