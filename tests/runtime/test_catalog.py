@@ -348,3 +348,73 @@ def test_parse_duration() -> None:
         parse_duration("5 parsecs")
     with pytest.raises(ValueError, match="invalid duration"):
         parse_duration("m5")
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "command"),
+    [
+        (
+            "airbyte: {command: [.venv/bin/source-faker], config: {count: 3}, env: {A: b}}",
+            ["python", "-m", "flow_sdk.shim_airbyte_cdk", "--", ".venv/bin/source-faker"],
+        ),
+        (
+            "airbyte: {image: 'airbyte/source-faker:6.2.0', config: {}}",
+            ["python", "-m", "flow_sdk.shim_airbyte_cdk", "--image", "airbyte/source-faker:6.2.0"],
+        ),
+        (
+            "singer: {command: [tap-x, --debug], config: {}}",
+            ["python", "-m", "flow_sdk.shim_singer_sdk", "--", "tap-x", "--debug"],
+        ),
+        (
+            "singer: {command: [tap-old], catalogFlag: --properties, config: {}}",
+            ["python", "-m", "flow_sdk.shim_singer_sdk", "--properties", "--", "tap-old"],
+        ),
+    ],
+)
+def test_airbyte_and_singer_endpoints_run_through_their_shim(tmp_path: Path, endpoint: str, command: list[str]) -> None:
+    path = write(
+        tmp_path,
+        "flow.yaml",
+        COLLECTION
+        + f"""
+captures:
+  acmeCo/cap:
+    endpoint:
+      {endpoint}
+    bindings:
+      - resource: {{stream: things}}
+        target: acmeCo/things
+""",
+    )
+    endpoint_def = load_catalog(path).capture("acmeCo/cap").endpoint
+    assert isinstance(endpoint_def, LocalEndpoint)
+    assert endpoint_def.command == command
+    assert endpoint_def.source == path
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "message"),
+    [
+        ("airbyte: {config: {}}", "endpoint.airbyte.command must be a non-empty list"),
+        ("airbyte: {command: [x], image: y, config: {}}", "needs `command` or `image`, not both"),
+        ("singer: {command: [x], catalogFlag: --nope, config: {}}", "catalogFlag must be --catalog or --properties"),
+        ("singer: {command: [x], image: y, config: {}}", "image"),
+    ],
+)
+def test_shim_endpoint_mistakes_are_named(tmp_path: Path, endpoint: str, message: str) -> None:
+    path = write(
+        tmp_path,
+        "flow.yaml",
+        COLLECTION
+        + f"""
+captures:
+  acmeCo/cap:
+    endpoint:
+      {endpoint}
+    bindings:
+      - resource: {{stream: things}}
+        target: acmeCo/things
+""",
+    )
+    with pytest.raises(ConfigError, match=message):
+        load_catalog(path)

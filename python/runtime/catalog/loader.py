@@ -263,16 +263,45 @@ def _load_config(path: Path, where: str, value: JSON, decrypt: bool) -> tuple[JS
     return value, None
 
 
+# `airbyte:` and `singer:` endpoints run the source through its shim as a local command.
+SHIM_MODULES = {"airbyte": "flow_sdk.shim_airbyte_cdk", "singer": "flow_sdk.shim_singer_sdk"}
+
+
+def _shim_command(path: Path, where: str, kind: str, spec: dict[str, Any]) -> list[str]:
+    """The local command of an `airbyte: {command | image}` or `singer: {command, catalogFlag?}` endpoint."""
+    allowed = {"command", "config", "env"} | ({"image"} if kind == "airbyte" else {"catalogFlag"})
+    check_keys(path, f"{where} endpoint.{kind}", spec, allowed)
+    base = ["python", "-m", SHIM_MODULES[kind]]
+    image = spec.get("image")
+    if image is not None:
+        if "command" in spec:
+            raise file_error(path, f"{where}: endpoint.airbyte needs `command` or `image`, not both")
+        return [*base, "--image", as_string(path, f"{where} endpoint.airbyte.image", image)]
+    command = as_list(path, f"{where} endpoint.{kind}.command", spec.get("command"))
+    if not command or not all(isinstance(c, str) for c in command):
+        raise file_error(path, f"{where}: endpoint.{kind}.command must be a non-empty list of strings")
+    flag = spec.get("catalogFlag", "--catalog")
+    if flag not in ("--catalog", "--properties"):
+        raise file_error(path, f"{where}: endpoint.singer.catalogFlag must be --catalog or --properties, not {flag!r}")
+    return [*base, *(["--properties"] if flag == "--properties" else []), "--", *command]
+
+
 def _load_endpoint(path: Path, where: str, raw: JSON, decrypt: bool) -> Endpoint:
     """Read an `endpoint` stanza: exactly one of `local` or `connector`."""
     endpoint = as_mapping(path, f"{where} endpoint", raw)
     if not endpoint:
         raise file_error(path, f"{where}: `endpoint` is missing")
     kinds = sorted(endpoint)
-    if len(kinds) != 1 or kinds[0] not in ("local", "connector", "flowSink"):
-        raise file_error(path, f"{where}: endpoint must have exactly one of `local` or `connector` (got {kinds})")
+    if len(kinds) != 1 or kinds[0] not in ("local", "connector", "flowSink", *SHIM_MODULES):
+        raise file_error(
+            path, f"{where}: endpoint needs exactly one of `local`, `connector`, `airbyte` or `singer` (got {kinds})"
+        )
     kind = kinds[0]
     spec = as_mapping(path, f"{where} endpoint.{kind}", endpoint[kind])
+    if kind in SHIM_MODULES:
+        kept = {key: value for key, value in spec.items() if key in ("config", "env")}
+        spec = {**kept, "command": _shim_command(path, where, kind, spec)}
+        kind = "local"
     if kind == "local":
         check_keys(path, f"{where} endpoint.local", spec, {"command", "config", "env", "protobuf"})
         command = as_list(path, f"{where} endpoint.local.command", spec.get("command"))
