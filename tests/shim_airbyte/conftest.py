@@ -14,12 +14,6 @@ from .helpers import PEER, REQUIREMENTS
 __all__ = ["peer", "pg_server"]  # pg_server: the pipeline tests' PostgreSQL fixture, shared
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    """Register this suite's markers (harmless when pyproject registers them too)."""
-    config.addinivalue_line("markers", "peer: installs real peer packages from PyPI into a cached virtualenv")
-    config.addinivalue_line("markers", "campaign: a kill-and-resume fault campaign")
-
-
 @pytest.fixture(scope="session")
 def peer() -> Path:
     """The interpreter of .build/peers/airbyte (flow-sdk[airbyte], airbyte-source-faker, -hardcoded-records)."""

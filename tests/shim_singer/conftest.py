@@ -19,12 +19,6 @@ TAP_JSONL = "tap-jsonl==0.3.1"
 SINGER_PYTHON = "singer-python==6.8.0"
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    # Registered in pyproject.toml on another branch; here until that merges.
-    config.addinivalue_line("markers", "peer: installs a real peer package from PyPI into a virtualenv under .build/")
-    config.addinivalue_line("markers", "campaign: a fault-injection campaign (many kills)")
-
-
 @pytest.fixture(scope="session")
 def jsonl_venv() -> Path:
     """A virtualenv with flow-sdk (editable, with the singer extra) and the real tap-jsonl from PyPI."""

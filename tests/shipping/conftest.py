@@ -5,16 +5,10 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = ROOT / ".build" / "shipping"
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    # Registered here until the project registers its markers in pyproject.toml.
-    config.addinivalue_line("markers", "peer: slow test that builds or installs with real tools")
 
 
 def connectors() -> list[str]:
