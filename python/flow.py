@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol, overload
 
 from flow_sdk.errors import ProtocolError
 from flow_sdk.gazette import JournalSpec, LabelSelector, ShardSpec
@@ -388,18 +388,33 @@ class _CollectionBinding(Protocol):
     def collection_index(self) -> int: ...
 
 
+@overload
 def binding_collection(
     binding: _CollectionBinding, linked_collections: Sequence[CollectionSpec], *, where: str = "binding"
-) -> CollectionSpec:
-    """The collection of a binding: inline, or `linked_collections[binding.collection_index]` in linked form.
+) -> CollectionSpec: ...
 
-    Raises ProtocolError naming the binding (`where`, e.g. "bindings[2]") when it has neither: no
-    inline collection and an index outside the linked collections.
+
+@overload
+def binding_collection(
+    binding: Mapping[str, Any], linked_collections: Sequence[Any], *, where: str = "binding"
+) -> Any: ...
+
+
+def binding_collection(binding: Any, linked_collections: Sequence[Any], *, where: str = "binding") -> Any:
+    """The collection of a binding: inline, or `linked_collections[collectionIndex]` in linked form.
+
+    The one place that resolves the linked form. Takes a wire model (returns its CollectionSpec)
+    or a Flow JSON dict (returns the collection's dict). Raises ProtocolError naming the binding
+    (`where`, e.g. "bindings[2]") when it has neither an inline collection nor an index inside
+    the linked collections.
     """
-    if binding.collection is not None:
-        return binding.collection
-    index = binding.collection_index
-    if 0 <= index < len(linked_collections):
+    if isinstance(binding, Mapping):
+        inline, index = binding.get("collection"), binding.get("collectionIndex", 0)
+    else:
+        inline, index = binding.collection, binding.collection_index
+    if inline:
+        return inline
+    if isinstance(index, int) and 0 <= index < len(linked_collections):
         return linked_collections[index]
     raise ProtocolError(
         f"{where}.collectionIndex is out of range and the binding has no inline collection",

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
+from ..flow import binding_collection
 from .codegen import ModelWriter, field_identifier
 from .naming import pascal_case, snake_case
 
@@ -66,9 +67,9 @@ class DerivationTypes:
         raw = body.get("transforms") if "transforms" in body else derivation.get("transforms")
         transforms = []
         for transform in raw or []:
-            source = transform.get("collection")
-            if source is None and linked:
-                source = linked[transform.get("collectionIndex", 0)]
+            source = (
+                binding_collection(transform, linked, where="transforms") if linked else transform.get("collection")
+            )
             source = source or {}
             schema = source.get("readSchema") if source.get("readSchema") is not None else source.get("writeSchema")
             transforms.append(TransformTypes(str(transform.get("name", "")), str(source.get("name", "")), schema))

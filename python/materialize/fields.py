@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol, overload
 
 from ..errors import ConfigError
-from ..flow import CollectionSpec, FieldSelection
+from ..flow import CollectionSpec, FieldSelection, binding_collection
 
 
 class _WireBinding(Protocol):
@@ -158,20 +158,10 @@ def resolve_collection(binding: _WireBinding, linked: Sequence[CollectionSpec] |
 def resolve_collection(binding: Any, linked: Sequence[Any] | None) -> Any:
     """A binding's collection: inlined, or `linkedCollections[collectionIndex]` of its request or spec.
 
-    The one place that resolves the linked form. Works on Flow JSON dicts (returns the dict) and
-    on wire models (`Validate.Binding` or `MaterializationSpec.Binding`: returns the CollectionSpec).
+    Works on Flow JSON dicts (returns the dict) and on wire models (`Validate.Binding` or
+    `MaterializationSpec.Binding`: returns the CollectionSpec); see `flow_sdk.flow.binding_collection`.
     """
-    if isinstance(binding, Mapping):
-        inline, index = binding.get("collection"), binding.get("collectionIndex", 0)
-    else:
-        inline, index = binding.collection, binding.collection_index
-    if inline:
-        return inline
-    if linked:
-        if 0 <= index < len(linked):
-            return linked[index]
-        raise ConfigError(f"binding's collectionIndex {index} is outside linkedCollections (of {len(linked)})")
-    raise ConfigError("binding has neither a collection nor linkedCollections to index into")
+    return binding_collection(binding, linked or ())
 
 
 def collection_json(collection: CollectionSpec | Mapping[str, Any]) -> Mapping[str, Any]:

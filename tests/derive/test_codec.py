@@ -69,6 +69,7 @@ def test_fixtures_cover_every_variant(direction: str, variants: tuple[str, ...],
     assert covered == {*variants, "$internal"}
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("direction", DIRECTIONS)
 def test_json_is_canonical_and_survives_protobuf(direction: str) -> None:
     expected = list(fixture(direction).values())
@@ -81,6 +82,7 @@ def test_json_is_canonical_and_survives_protobuf(direction: str) -> None:
     assert [json.loads(line) for line in back.splitlines()] == expected
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("direction", DIRECTIONS)
 def test_protobuf_frames_parse_with_the_proto_schema(direction: str) -> None:
     """Field numbers and types are right: protobuf's own parser reads what the codec wrote."""
@@ -108,6 +110,7 @@ def test_protobuf_frames_parse_with_the_proto_schema(direction: str) -> None:
         assert json.loads(parsed["published"].published.doc_json)["sum"] == 3.5
 
 
+@pytest.mark.e2e
 def test_a_message_with_two_variants_is_refused() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "flow_sdk", "codec", "--protocol", "derive", "--direction", "request"],

@@ -278,6 +278,7 @@ def test_protobuf_codec_round_trip() -> None:
 # -- as a process ------------------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_derivation_connector_as_a_subprocess(tmp_path: Path) -> None:
     module = tmp_path / "doubles.py"
     module.write_text(
@@ -315,6 +316,7 @@ def test_derivation_connector_as_a_subprocess(tmp_path: Path) -> None:
     assert b"stray output" in done.stderr
 
 
+@pytest.mark.e2e
 def test_a_failing_subprocess_exits_1_with_one_error_line(tmp_path: Path) -> None:
     module = tmp_path / "bad.py"
     module.write_text(

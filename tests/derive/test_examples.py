@@ -68,6 +68,7 @@ def combined(catalog: Catalog, name: str, published: list[Any]) -> dict[int, Any
     return {key[0]: doc for key, doc in combiner.drain()}
 
 
+@pytest.mark.e2e
 def test_user_activity_aggregates_every_users_events(example: tuple[Path, Catalog], events: list[Any]) -> None:
     folder, catalog = example
     name = "acmeCo/bigdata/user-activity"
@@ -94,6 +95,7 @@ def test_user_activity_aggregates_every_users_events(example: tuple[Path, Catalo
     assert len(expected) > 100  # many users, several events for some
 
 
+@pytest.mark.e2e
 def test_running_totals_survive_a_restart_through_start_commit_state(
     example: tuple[Path, Catalog], events: list[Any]
 ) -> None:

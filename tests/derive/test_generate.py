@@ -187,6 +187,7 @@ def test_files_are_written_once_and_rerunning_changes_nothing(project: Path) -> 
     assert (project / "stats.py").read_text() == "# the user's work\n"
 
 
+@pytest.mark.e2e
 def test_output_is_deterministic_and_formatted(project: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
     other = tmp_path_factory.mktemp("other")
     (other / "flow.yaml").write_text(CATALOG)
@@ -282,6 +283,7 @@ def test_a_generated_derivation_runs_through_the_protocol(project: Path, generat
     ]
 
 
+@pytest.mark.e2e
 def test_generated_code_type_checks_under_mypy_strict(project: Path) -> None:
     generate(project / "flow.yaml")
     (project / "impl.py").write_text(textwrap.dedent(IMPLEMENTATION))
@@ -304,6 +306,7 @@ def test_generated_code_type_checks_under_mypy_strict(project: Path) -> None:
     assert any('"from_names" incompatible with return type' in line for line in errors), done.stdout
 
 
+@pytest.mark.e2e
 def test_cli_generate(project: Path) -> None:
     run = [sys.executable, "-m", "flow_sdk", "generate", "--source", str(project / "flow.yaml")]
     first = subprocess.run(run, capture_output=True, text=True, check=False, timeout=120)

@@ -79,6 +79,7 @@ EXPECTED = [
 ]
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("inline", [False, True], ids=["module file", "inline module"])
 def test_the_module_runs_from_the_open_request_alone(tmp_path: Path, inline: bool) -> None:
     module = "|\n" + "".join("            " + line + "\n" for line in MODULE.splitlines()) if inline else "sums.py"
@@ -93,6 +94,7 @@ def test_the_module_runs_from_the_open_request_alone(tmp_path: Path, inline: boo
     assert [orjson.loads(line) for line in done.stdout.splitlines()] == EXPECTED
 
 
+@pytest.mark.e2e
 def test_validate_returns_what_generate_writes(tmp_path: Path) -> None:
     (tmp_path / "flow.yaml").write_text(CATALOG.replace("MODULE", "sums.py"))
     (tmp_path / "sums.py").write_text(MODULE)
@@ -109,6 +111,7 @@ def test_validate_returns_what_generate_writes(tmp_path: Path) -> None:
     assert written.read_text() == text
 
 
+@pytest.mark.e2e
 def test_a_module_without_derivation_is_a_config_error(tmp_path: Path) -> None:
     (tmp_path / "flow.yaml").write_text(CATALOG.replace("MODULE", "sums.py"))
     (tmp_path / "sums.py").write_text("from acme.sums import IDerivation\n\nclass Sums(IDerivation):\n    pass\n")
@@ -121,6 +124,7 @@ def test_a_module_without_derivation_is_a_config_error(tmp_path: Path) -> None:
     assert record["msg"].startswith("configuration error")
 
 
+@pytest.mark.e2e
 def test_a_missing_module_file_is_named(tmp_path: Path) -> None:
     (tmp_path / "flow.yaml").write_text(CATALOG.replace("MODULE", "missing.py"))
     catalog = load_catalog(tmp_path / "flow.yaml")

@@ -166,6 +166,7 @@ EXPECTED_SPECS: dict[str, dict[str, Any]] = {
 }
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("module", sorted(EXPECTED_SPECS))
 def test_connector_specs_keep_what_users_rely_on(module: str) -> None:
     done = subprocess.run(

@@ -26,6 +26,7 @@ sys.exit(int(dict(a.split("=") for a in args if "=" in a).get("exit", "0")))
 """
 
 
+@pytest.mark.e2e
 def test_read_passes_files_and_yields_records_as_tuples() -> None:
     source = CommandSource([sys.executable, "-c", ECHO])
     state = [{"type": "LEGACY", "data": {"x": 1}}]
@@ -38,6 +39,7 @@ def test_read_passes_files_and_yields_records_as_tuples() -> None:
     assert source.exit_code == 0
 
 
+@pytest.mark.e2e
 def test_a_failing_command_is_an_error_naming_the_verb() -> None:
     with pytest.raises(ConnectorError, match="`read` exited with code 3"):
         list(CommandSource([sys.executable, "-c", ECHO, "exit=3"]).read({}, {}, []))

@@ -178,6 +178,7 @@ def test_build_local_without_docker_says_so(tmp_path: Path) -> None:
     assert done.returncode == 1 and "no docker command on PATH" in done.stderr
 
 
+@pytest.mark.e2e
 def test_build_local_on_this_machine() -> None:
     if shutil.which("docker") and subprocess.run(["docker", "info"], capture_output=True, check=False).returncode == 0:
         pytest.skip("a docker engine answers here")

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from flow_sdk.errors import ProtocolError
+from flow_sdk.errors import ProtocolError, RemoteProtocolError
+from flow_sdk.protocol.variants import variant_of
 from flow_sdk.runtime.catalog import specs
 from flow_sdk.runtime.catalog.loader import Catalog
 from flow_sdk.runtime.connectors.process import ConnectorProcess, command_for_endpoint
@@ -33,14 +34,6 @@ def starter(catalog: Catalog, name: str, *, timeout: float | None = None) -> Cal
     return lambda: ConnectorProcess(command, protocol, timeout=timeout)
 
 
-def variant_of(msg: Mapping[str, Any]) -> str:
-    """The single variant a message sets, or a ProtocolError."""
-    variants = [k for k, v in msg.items() if v is not None and k != "$internal"]
-    if len(variants) != 1:
-        raise ProtocolError(f"a response must set exactly one variant, got {variants or 'none'}")
-    return variants[0]
-
-
 def unary(start: Callable[[], ConnectorProcess], request: Mapping[str, Any]) -> dict[str, Any]:
     """Send one request to a fresh connector and return the body of its matching response."""
     (kind,) = (k for k in request if k != "$internal")
@@ -54,7 +47,7 @@ def unary(start: Callable[[], ConnectorProcess], request: Mapping[str, Any]) -> 
             raise ProtocolError(
                 f"connector closed its output without answering `{kind}`", expected=expected, received=None
             )
-        got = variant_of(response)
+        got = variant_of(response, tuple(RESPONSE_OF.values()), what="response", error=RemoteProtocolError)
         if got != expected:
             proc.kill()
             raise ProtocolError(f"response `{got}` is not valid for request `{kind}`", expected=expected, received=got)
