@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ from flow_sdk.runtime.storage.journal_reader import load_fixture
 from flow_sdk.runtime.storage.materialize_state import MaterializationLog, offsets_of
 from flow_sdk.state import apply_connector_state
 
-from .helpers import ENTRY, USERS, write_catalog, write_fixture
+from .helpers import USERS, runtime_argv, write_catalog, write_fixture
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -125,22 +124,7 @@ def test_cli_materialize_and_preview(tmp_path: Path) -> None:
     catalog = files_catalog(tmp_path)
     fixture = write_fixture(tmp_path / "docs.jsonl", [{"id": i, "name": "z"} for i in range(10)])
     done = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            ENTRY,
-            "materialize",
-            "--source",
-            str(catalog),
-            "--name",
-            "acmeCo/mat",
-            "--state-dir",
-            str(tmp_path / "state"),
-            "--fixture",
-            str(fixture),
-            "--max-txn-docs",
-            "4",
-        ],
+        runtime_argv(catalog, tmp_path / "state", "--fixture", str(fixture), "--max-txn-docs", "4"),
         capture_output=True,
         check=False,
     )

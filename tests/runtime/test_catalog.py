@@ -350,6 +350,24 @@ def test_parse_duration() -> None:
         parse_duration("m5")
 
 
+def shim_catalog(tmp_path: Path, endpoint: str) -> Path:
+    """A catalog with one capture whose endpoint stanza is `endpoint` (one YAML line)."""
+    return write(
+        tmp_path,
+        "flow.yaml",
+        COLLECTION
+        + f"""
+captures:
+  acmeCo/cap:
+    endpoint:
+      {endpoint}
+    bindings:
+      - resource: {{stream: things}}
+        target: acmeCo/things
+""",
+    )
+
+
 @pytest.mark.parametrize(
     ("endpoint", "command"),
     [
@@ -372,20 +390,7 @@ def test_parse_duration() -> None:
     ],
 )
 def test_airbyte_and_singer_endpoints_run_through_their_shim(tmp_path: Path, endpoint: str, command: list[str]) -> None:
-    path = write(
-        tmp_path,
-        "flow.yaml",
-        COLLECTION
-        + f"""
-captures:
-  acmeCo/cap:
-    endpoint:
-      {endpoint}
-    bindings:
-      - resource: {{stream: things}}
-        target: acmeCo/things
-""",
-    )
+    path = shim_catalog(tmp_path, endpoint)
     endpoint_def = load_catalog(path).capture("acmeCo/cap").endpoint
     assert isinstance(endpoint_def, LocalEndpoint)
     assert endpoint_def.command == command
@@ -402,19 +407,6 @@ captures:
     ],
 )
 def test_shim_endpoint_mistakes_are_named(tmp_path: Path, endpoint: str, message: str) -> None:
-    path = write(
-        tmp_path,
-        "flow.yaml",
-        COLLECTION
-        + f"""
-captures:
-  acmeCo/cap:
-    endpoint:
-      {endpoint}
-    bindings:
-      - resource: {{stream: things}}
-        target: acmeCo/things
-""",
-    )
+    path = shim_catalog(tmp_path, endpoint)
     with pytest.raises(ConfigError, match=message):
         load_catalog(path)
